@@ -1,0 +1,63 @@
+"""The user profile document (users/{uid}): its shape, defaults and status checks."""
+
+from core import clock, db
+from core.collections import USERS
+from core.errors import NotFound, PermissionDenied
+from core.plans import DEFAULT_PLAN
+
+ACTIVE, DISABLED, DELETED = "active", "disabled", "deleted"
+
+DEFAULT_SETTINGS = {
+    "timezone": "UTC",
+    "locale": "en",
+    # Marketing email is opt-in; product analytics is on until the user opts out (policy 7.4).
+    "marketingEmails": False,
+    "productAnalytics": True,
+    "preferredAiModel": None,
+}
+
+
+def new_profile(uid: str, email: str | None, display_name: str | None, locale: str | None = None) -> dict:
+    settings = dict(DEFAULT_SETTINGS)
+    if locale:
+        settings["locale"] = locale
+    return {
+        "uid": uid,
+        "email": email,
+        "displayName": display_name or "",
+        "plan": DEFAULT_PLAN,
+        "status": ACTIVE,
+        "createdAt": clock.now(),
+        "lastSignInAt": None,
+        "onboarding": {"completedAt": None},
+        "settings": settings,
+    }
+
+
+def load_active(uid: str) -> tuple[object, dict]:
+    """The caller's profile snapshot and data; refuses disabled or deleted accounts."""
+    snap = db.doc(USERS, uid).get()
+    if not snap.exists:
+        raise NotFound("Your profile was not found. Sign out and sign in again to create it.")
+    data = snap.to_dict()
+    if data.get("status") != ACTIVE:
+        raise PermissionDenied("This account is disabled.")
+    return snap, data
+
+
+def public_view(data: dict) -> dict:
+    """What the owner sees of their profile (everything they gave, nothing internal)."""
+    return {
+        "uid": data["uid"],
+        "email": data.get("email"),
+        "displayName": data.get("displayName", ""),
+        "plan": data.get("plan", DEFAULT_PLAN),
+        "status": data.get("status"),
+        "createdAt": data.get("createdAt"),
+        "lastSignInAt": data.get("lastSignInAt"),
+        "onboarding": {
+            "completedAt": data.get("onboarding", {}).get("completedAt"),
+            "birthDate": data.get("onboarding", {}).get("birthDate"),
+        },
+        "settings": {**DEFAULT_SETTINGS, **data.get("settings", {})},
+    }

