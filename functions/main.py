@@ -4,7 +4,7 @@ so a cold start pays only for firebase_functions and firebase_admin."""
 from firebase_admin import initialize_app
 from firebase_functions import https_fn, identity_fn, options
 
-from core import settings
+from core import edge
 
 # Callable token verification (firebase_functions) needs the default Admin app.
 initialize_app()
@@ -12,10 +12,13 @@ initialize_app()
 options.set_global_options(region="us-central1", max_instances=20)
 
 
+def on_call(**options_):
+    """https_fn.on_call, with non-JSON bodies refused as INVALID_ARGUMENT."""
+    return lambda fn: edge.json_guard(https_fn.on_call(**options_)(fn))
+
+
 def _serve(req: https_fn.CallableRequest, module: str, name: str):
     import importlib
-
-    from core import edge
 
     return edge.run(req, getattr(importlib.import_module(f"handlers.{module}"), name))
 
@@ -23,7 +26,7 @@ def _serve(req: https_fn.CallableRequest, module: str, name: str):
 def _blocking(module: str, name: str, event):
     import importlib
 
-    from core import edge, errors
+    from core import errors
 
     try:
         return getattr(importlib.import_module(f"handlers.{module}"), name)(event)
@@ -47,16 +50,16 @@ def before_user_signed_in(event: identity_fn.AuthBlockingEvent) -> None:
 # --- profile ---------------------------------------------------------------------
 
 
-@https_fn.on_call()
+@on_call()
 def get_profile(req: https_fn.CallableRequest):
     return _serve(req, "profile", "get_profile")
 
 
-@https_fn.on_call()
+@on_call()
 def update_profile(req: https_fn.CallableRequest):
     return _serve(req, "profile", "update_profile")
 
 
-@https_fn.on_call(secrets=settings.NOTIFY_SECRETS)
+@on_call()
 def complete_onboarding(req: https_fn.CallableRequest):
     return _serve(req, "profile", "complete_onboarding")

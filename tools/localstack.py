@@ -124,18 +124,18 @@ class Proc:
     popen: subprocess.Popen
     log: Path
 
-    def stop(self) -> None:
-        if self.popen.poll() is not None:
-            return
+    def terminate(self) -> None:
         # Own process group: the Functions emulator leaves Python workers behind otherwise.
+        self._signal(signal.SIGTERM)
+
+    def kill(self) -> None:
+        self._signal(signal.SIGKILL)
+
+    def _signal(self, sig) -> None:
         try:
-            os.killpg(self.popen.pid, signal.SIGTERM)
-            self.popen.wait(timeout=15)
-        except (ProcessLookupError, subprocess.TimeoutExpired):
-            try:
-                os.killpg(self.popen.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
+            os.killpg(self.popen.pid, sig)
+        except ProcessLookupError:
+            pass
 
 
 @dataclass
@@ -290,8 +290,16 @@ class Stack:
         return path
 
     def stop(self) -> None:
-        for proc in reversed(self.procs):
-            proc.stop()
+        """Ask every service to stop at once, then kill what has not within 15 s."""
+        for proc in self.procs:
+            proc.terminate()
+        deadline = time.monotonic() + 15
+        for proc in self.procs:
+            try:
+                proc.popen.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                pass
+            proc.kill()  # the group may hold workers even after its leader exited
         self.procs.clear()
 
     # --- conveniences for people and tests ------------------------------------
@@ -333,9 +341,14 @@ def auth_rest(port: int, method: str, body: dict) -> dict:
 
 
 def dev() -> None:
+    # The services run in their own sessions and would outlive us: a stop signal
+    # during start-up unwinds through Stack.start's cleanup; after it, the signals
+    # are blocked (only here: children inherit the mask) and taken by sigwait.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
     stack = Stack(functions=True)
     print("starting the postr local stack (first start takes a minute)...", flush=True)
     stack.start()
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
     try:
         try:
             stack.sign_up(DEMO_USER["email"], DEMO_USER["password"], DEMO_USER["displayName"])

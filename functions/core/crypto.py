@@ -80,6 +80,8 @@ def open_sealed(sealed: str, context: str, ring: Keyring | None = None) -> str:
         blob = base64.urlsafe_b64decode(payload)
     except (ValueError, AttributeError) as exc:
         raise DecryptionError("not a sealed value") from exc
+    if len(blob) < _NONCE_BYTES + 16:  # nonce + GCM tag at the least
+        raise DecryptionError("sealed value is truncated")
     if version != _VERSION:
         raise DecryptionError(f"unknown format {version!r}")
     key = ring.keys.get(kid)

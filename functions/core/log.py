@@ -16,7 +16,7 @@ _request_id: contextvars.ContextVar[str | None] = contextvars.ContextVar("reques
 # Keys whose values are secrets or user content (a post body, a prompt, an email text).
 _SENSITIVE = re.compile(
     r"(token|secret|password|passwd|authorization|api[_-]?key|private[_-]?key|cookie|"
-    r"credential|verifier|code|text|body|caption|prompt|completion|content|birth)",
+    r"credential|verifier|^code$|auth_?code|text|body|caption|prompt|completion|content|birth)",
     re.IGNORECASE,
 )
 REDACTED = "[redacted]"

@@ -20,6 +20,9 @@ EMAIL_FROM = StringParam("EMAIL_FROM", default="postr <notifications@postr.app>"
 OPERATOR_EMAIL = StringParam("OPERATOR_EMAIL", default="support@minnerlabs.com")
 FRONTEND_URL = StringParam("FRONTEND_URL", default="http://127.0.0.1:3000")
 MINIMUM_AGE = IntParam("MINIMUM_AGE", default=13)
+# Media uploads; empty means the project's default bucket.
+STORAGE_BUCKET = StringParam("STORAGE_BUCKET", default="")
+TASKS_LOCATION = StringParam("TASKS_LOCATION", default="us-central1")
 
 # Secrets each kind of entry point needs, so main.py declares them in one place.
 NOTIFY_SECRETS = [RESEND_API_KEY]

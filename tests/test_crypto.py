@@ -1,0 +1,85 @@
+"""Token crypto: AES-GCM with key ids, so tampering is detected and keys rotate."""
+
+import base64
+import json
+
+import pytest
+
+from core import crypto
+from core.crypto import DecryptionError, Keyring
+
+
+@pytest.fixture
+def ring():
+    return Keyring.parse(Keyring.generate("k1"))
+
+
+def test_round_trip_and_ciphertext_hides_the_token(ring):
+    sealed = crypto.seal("ya29.secret-access-token", "accounts/a1:accessToken", ring)
+    assert "secret" not in sealed and sealed.startswith("v1.k1.")
+    assert crypto.open_sealed(sealed, "accounts/a1:accessToken", ring) == "ya29.secret-access-token"
+    # A fresh nonce each time: the same token never gives the same ciphertext.
+    assert sealed != crypto.seal("ya29.secret-access-token", "accounts/a1:accessToken", ring)
+
+
+def test_any_flipped_byte_is_detected(ring):
+    sealed = crypto.seal("token", "ctx", ring)
+    version, kid, payload = sealed.split(".")
+    blob = bytearray(base64.urlsafe_b64decode(payload))
+    for i in range(len(blob)):
+        tampered = bytearray(blob)
+        tampered[i] ^= 0x01
+        with pytest.raises(DecryptionError):
+            crypto.open_sealed(f"{version}.{kid}.{base64.urlsafe_b64encode(bytes(tampered)).decode()}", "ctx", ring)
+
+
+def test_a_ciphertext_moved_to_another_account_does_not_open(ring):
+    sealed = crypto.seal("token", "accounts/a1:refreshToken", ring)
+    with pytest.raises(DecryptionError):
+        crypto.open_sealed(sealed, "accounts/a2:refreshToken", ring)
+
+
+@pytest.mark.parametrize("bad", ["", "garbage", "v2.k1.AAAA", "v1.k1.!!!", "v1.k9.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"])
+def test_malformed_values_are_refused(ring, bad):
+    with pytest.raises(DecryptionError):
+        crypto.open_sealed(bad, "ctx", ring)
+
+
+def test_rotation_keeps_old_tokens_readable_and_seals_new_ones_with_the_new_key(ring):
+    old = crypto.seal("refresh-1", "ctx", ring)
+    rotated = Keyring.parse(json.dumps({
+        "current": "k2",
+        "keys": {"k1": base64.b64encode(ring.keys["k1"]).decode(),
+                 "k2": base64.b64encode(b"\x07" * 32).decode()},
+    }))
+    assert crypto.open_sealed(old, "ctx", rotated) == "refresh-1"
+    assert crypto.needs_rotation(old, rotated)
+    resealed = crypto.reseal(old, "ctx", rotated)
+    assert resealed.startswith("v1.k2.") and not crypto.needs_rotation(resealed, rotated)
+    assert crypto.open_sealed(resealed, "ctx", rotated) == "refresh-1"
+    # Once k1 is retired, only what was re-sealed still opens.
+    retired = Keyring.parse(json.dumps({"current": "k2", "keys": {"k2": base64.b64encode(b"\x07" * 32).decode()}}))
+    assert crypto.open_sealed(resealed, "ctx", retired) == "refresh-1"
+    with pytest.raises(DecryptionError, match="not in the keyring"):
+        crypto.open_sealed(old, "ctx", retired)
+
+
+@pytest.mark.parametrize("raw", [
+    "not json",
+    json.dumps({"current": "k1", "keys": {}}),
+    json.dumps({"current": "k1", "keys": {"k1": base64.b64encode(b"short").decode()}}),
+    json.dumps({"current": "k.1", "keys": {"k.1": base64.b64encode(b"\x01" * 32).decode()}}),
+])
+def test_a_bad_keyring_is_refused(raw):
+    with pytest.raises(ValueError):
+        Keyring.parse(raw)
+
+
+def test_the_keyring_comes_from_the_secret_param(monkeypatch):
+    monkeypatch.setenv("TOKEN_ENCRYPTION_KEYS", Keyring.generate("prod7"))
+    assert crypto.seal("t", "ctx").startswith("v1.prod7.")
+    monkeypatch.delenv("TOKEN_ENCRYPTION_KEYS")
+    from core.errors import Internal
+
+    with pytest.raises(Internal):
+        crypto.seal("t", "ctx")
