@@ -21,6 +21,11 @@ import localstack  # noqa: E402
 
 @pytest.fixture(scope="session")
 def stack():
+    import fcntl
+
+    # One local stack per machine at a time (fixed ports): a second test run waits here.
+    lock = open("/tmp/postr-localstack.lock", "w")
+    fcntl.flock(lock, fcntl.LOCK_EX)
     s = localstack.Stack(functions=True).start()
     saved = dict(os.environ)
     os.environ.update(s.env)
@@ -30,6 +35,7 @@ def stack():
     os.environ.clear()
     os.environ.update(saved)
     s.stop()
+    lock.close()
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,151 @@
+"""The interface every social network module implements, and the data it speaks.
+
+A network module (platforms/x.py, platforms/bluesky.py, ...) defines one class
+that subclasses `Platform` and implements every method; `platforms.get(name)`
+returns its instance. Methods are synchronous, send HTTP through
+`platforms.http` (pooled httpx clients with timeouts) and raise only the
+taxonomy of `platforms.errors`.
+"""
+
+import datetime as _dt
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+
+@dataclass(frozen=True)
+class AppCredentials:
+    """Our app's registration at a network (client id/secret), from params."""
+
+    client_id: str
+    client_secret: str | None = None
+
+
+@dataclass
+class Tokens:
+    """What a connection to one account holds. Sealed at rest by core.crypto;
+    never logged, never returned to a client."""
+
+    access_token: str
+    refresh_token: str | None = None
+    expires_at: _dt.datetime | None = None
+    scopes: list[str] = field(default_factory=list)
+    # Network specifics a later call needs (a Mastodon instance URL, a Bluesky
+    # DID and PDS endpoint, a Facebook page id...). No secrets beyond the tokens.
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Profile:
+    account_id: str
+    handle: str
+    display_name: str
+    avatar_url: str | None
+    followers_count: int | None  # None: the network did not give it
+
+
+@dataclass(frozen=True)
+class Media:
+    """One image or video to publish. Bytes are streamed, never held whole:
+    `chunks(size)` yields the file in pieces; `url` is a short-lived signed URL
+    for networks that pull media themselves."""
+
+    kind: Literal["image", "video"]
+    mime_type: str
+    size: int
+    alt_text: str | None = None
+    width: int | None = None
+    height: int | None = None
+    duration_s: float | None = None
+    chunks: Callable[[int], Iterator[bytes]] | None = None
+    url: str | None = None
+
+
+@dataclass
+class PostContent:
+    """A post as one network will receive it (per-account overrides already applied)."""
+
+    text: str
+    media: list[Media] = field(default_factory=list)
+    # Follow-up parts published as a reply chain under the first (threads).
+    thread: list["PostContent"] = field(default_factory=list)
+    first_comment: str | None = None
+    link: str | None = None
+    # Network-specific choices (privacy level, board id, title...).
+    options: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One reason a post cannot go to a network, readable by a person."""
+
+    field: str
+    message: str
+
+
+@dataclass(frozen=True)
+class Published:
+    post_id: str
+    url: str | None
+    # Ids of the thread parts and the first comment, in order, where published.
+    part_ids: tuple[str, ...] = ()
+    comment_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Metrics:
+    """Engagement of one published post. None means the network does not give
+    that metric (or not for this kind of post): never a fake zero."""
+
+    likes: int | None = None
+    reposts: int | None = None
+    replies: int | None = None
+    views: int | None = None
+
+
+class Platform:
+    """Base class of a network module. Subclasses set the class attributes and
+    implement every method (NotImplementedError marks what is missing)."""
+
+    name: str = ""  # registry key, e.g. "x"
+    display_name: str = ""  # shown to people, e.g. "X"
+    uses_pkce: bool = False
+    uses_oauth: bool = True  # False: credentials through a callable (Bluesky app passwords)
+    scopes: tuple[str, ...] = ()  # only what publishing, deleting and metrics need
+    supports_threads: bool = False
+    supports_first_comment: bool = False
+    supports_video: bool = False
+
+    # --- OAuth ------------------------------------------------------------------
+    def authorization_url(self, app: AppCredentials, *, state: str, redirect_uri: str,
+                          code_challenge: str | None = None) -> str:
+        raise NotImplementedError
+
+    def exchange_code(self, app: AppCredentials, *, code: str, redirect_uri: str,
+                      code_verifier: str | None = None) -> Tokens:
+        raise NotImplementedError
+
+    def refresh(self, app: AppCredentials, tokens: Tokens) -> Tokens:
+        raise NotImplementedError
+
+    def revoke(self, app: AppCredentials, tokens: Tokens) -> bool:
+        """Revoke at the network; False where the network has no revoke endpoint."""
+        raise NotImplementedError
+
+    # --- account ----------------------------------------------------------------
+    def profile(self, tokens: Tokens) -> Profile:
+        raise NotImplementedError
+
+    # --- posts ------------------------------------------------------------------
+    def validate(self, content: PostContent) -> list[Problem]:
+        """Every problem with this post for this network; [] when it can go."""
+        raise NotImplementedError
+
+    def publish(self, tokens: Tokens, content: PostContent) -> Published:
+        raise NotImplementedError
+
+    def delete(self, tokens: Tokens, post_id: str) -> None:
+        raise NotImplementedError
+
+    def metrics(self, tokens: Tokens, post_id: str) -> Metrics:
+        raise NotImplementedError

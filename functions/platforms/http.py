@@ -1,0 +1,69 @@
+"""HTTP for network modules: one pooled httpx client per network, timeouts on
+every request, and transport failures mapped onto the error taxonomy.
+
+`send(...)` returns the response for the module to read; statuses are the
+module's to classify (each network words its errors differently), with
+`classify_status` as the common fallback.
+"""
+
+import functools
+
+import httpx
+
+from platforms.errors import AuthExpired, OutcomeUnknown, Permanent, PlatformError, RateLimited, Transient
+
+TIMEOUT = httpx.Timeout(connect=5.0, read=30.0, write=60.0, pool=10.0)
+LIMITS = httpx.Limits(max_connections=50, max_keepalive_connections=20)
+
+
+@functools.cache
+def client(network: str) -> httpx.Client:
+    return httpx.Client(timeout=TIMEOUT, limits=LIMITS, headers={"User-Agent": "postr/1.0"})
+
+
+def send(network: str, method: str, url: str, *, idempotent: bool, **kwargs) -> httpx.Response:
+    """Send one request. A failure before the request left is Transient; a
+    timeout or broken connection after a non-idempotent request left is
+    OutcomeUnknown (it may have happened); for idempotent ones, Transient."""
+    try:
+        return client(network).request(method, url, **kwargs)
+    except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
+        raise Transient(network, f"Could not reach {network}; will retry.", detail=type(exc).__name__) from None
+    except (httpx.ReadTimeout, httpx.WriteTimeout, httpx.RemoteProtocolError, httpx.ReadError) as exc:
+        if idempotent:
+            raise Transient(network, f"{network} did not answer in time; will retry.", detail=type(exc).__name__) from None
+        raise OutcomeUnknown(
+            network, f"{network} did not confirm the request; it may have gone through.", detail=type(exc).__name__
+        ) from None
+
+
+def retry_after(response: httpx.Response) -> float | None:
+    """Seconds to wait from Retry-After (seconds or an HTTP date)."""
+    value = response.headers.get("retry-after")
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        import email.utils
+        import time
+
+        try:
+            return max(0.0, email.utils.parsedate_to_datetime(value).timestamp() - time.time())
+        except (TypeError, ValueError):
+            return None
+
+
+def classify_status(network: str, response: httpx.Response, message: str, detail: str | None = None) -> PlatformError:
+    """The common mapping of an error status onto the taxonomy; modules call it
+    after handling the codes their network words specially."""
+    status = response.status_code
+    kw = {"status": status, "detail": detail}
+    if status == 401:
+        return AuthExpired(network, message or f"Your {network} connection expired; reconnect it.", **kw)
+    if status == 429:
+        return RateLimited(network, message or f"{network} is limiting requests; will retry.",
+                           retry_after=retry_after(response), **kw)
+    if status in (408, 425) or status >= 500:
+        return Transient(network, message or f"{network} had a temporary problem; will retry.", **kw)
+    return Permanent(network, message or f"{network} refused the request.", **kw)
