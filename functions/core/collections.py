@@ -25,7 +25,8 @@ class UserData:
     private_fields: tuple[str, ...] = ()
 
 
-USER_DATA: dict[str, UserData] = {
-    USERS: UserData(kind="profile", export=True, retention="content"),
-    NOTIFICATIONS: UserData(kind="owned", export=True, retention="content"),
-}
+USER_DATA: dict[str, UserData] = {}
+
+# One line per collection; features append theirs below.
+USER_DATA[USERS] = UserData(kind="profile", export=True, retention="content")
+USER_DATA[NOTIFICATIONS] = UserData(kind="owned", export=True, retention="content")

@@ -6,6 +6,8 @@ the tiers the product sells, so other features can already check against it.
 
 from dataclasses import dataclass
 
+from core.ai_models import MODEL_IDS
+
 DEFAULT_PLAN = "free"
 
 
@@ -14,18 +16,16 @@ class Plan:
     name: str
     connected_accounts: int
     scheduled_posts_per_month: int
-    ai_credits_per_month: int
+    ai_tokens_per_month: int  # prompt + completion tokens, all models
     ai_models: tuple[str, ...]
     video: bool
 
 
-# Model ids as "<provider>:<model>"; the AI issue owns which are offered.
-AI_MODELS = ("openai:gpt-4o-mini", "openai:gpt-4o", "xai:grok-3-mini", "xai:grok-3")
 
 PLANS: dict[str, Plan] = {
-    "free": Plan("free", 3, 30, 50, ("openai:gpt-4o-mini",), video=False),
-    "pro": Plan("pro", 10, 300, 1000, AI_MODELS, video=True),
-    "business": Plan("business", 50, 3000, 10000, AI_MODELS, video=True),
+    "free": Plan("free", 3, 30, 50_000, ("openai:gpt-4o-mini",), video=False),
+    "pro": Plan("pro", 10, 300, 1_000_000, MODEL_IDS, video=True),
+    "business": Plan("business", 50, 3000, 10_000_000, MODEL_IDS, video=True),
 }
 
 

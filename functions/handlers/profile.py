@@ -12,7 +12,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstra
 from core import clock, log, settings, users
 from core.edge import Caller, callable_handler
 from core.errors import InvalidArgument, PermissionDenied
-from core.plans import AI_MODELS
+from core.ai_models import MODEL_IDS as AI_MODELS
 
 _LOCALE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
