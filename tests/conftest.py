@@ -18,6 +18,10 @@ sys.path[:0] = [str(ROOT / "functions"), str(ROOT / "tools")]
 
 import localstack  # noqa: E402
 
+# The contract fakes and the local PDS listen on loopback, which deployed code
+# refuses to reach (SSRF); the tests that show the refusal turn this off.
+os.environ.setdefault("ALLOW_PRIVATE_HOSTS", "true")
+
 
 @pytest.fixture(scope="session")
 def stack():
@@ -28,6 +32,7 @@ def stack():
     fcntl.flock(lock, fcntl.LOCK_EX)
     s = localstack.Stack(functions=True).start()
     saved = dict(os.environ)
+    os.environ.update(s.params)
     os.environ.update(s.env)
     os.environ.update(s.secrets)
     print(f"\n[stack] Firestore: {s.firestore_mode}; Storage: {s.storage_mode}", file=sys.stderr)

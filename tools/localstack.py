@@ -260,11 +260,18 @@ class Stack:
             "POSTR_TASKS_EMULATOR_HOST": self.env["POSTR_TASKS_EMULATOR_HOST"],
             "STORAGE_EMULATOR_HOST": self.env["STORAGE_EMULATOR_HOST"],
             "NO_GCE_CHECK": "True",
+            # Local fakes listen on loopback, which deployed code refuses (SSRF).
+            "ALLOW_PRIVATE_HOSTS": "true",
+            # Local OAuth app ids, so connect flows run against the contract fakes.
+            "X_CLIENT_ID": "local-x-client",
+            "THREADS_CLIENT_ID": "local-threads-client",
+            "LINKEDIN_CLIENT_ID": "local-linkedin-client",
             **self.params,
         }
         if self.firestore_mode != "official":
             params["FIRESTORE_EMULATOR_HOST"] = self.env["FIRESTORE_EMULATOR_HOST"]
         (FUNCTIONS / ".env.local").write_text("".join(f"{k}={v}\n" for k, v in params.items()))
+        self.params = params
         secrets = dict(self.secrets)
         if "TOKEN_ENCRYPTION_KEYS" not in secrets:
             sys.path.insert(0, str(FUNCTIONS))
@@ -272,6 +279,8 @@ class Stack:
 
             secrets["TOKEN_ENCRYPTION_KEYS"] = Keyring.generate("local1")
         secrets.setdefault("RESEND_API_KEY", "re_local_stack")
+        for name in ("X_CLIENT_SECRET", "THREADS_CLIENT_SECRET", "LINKEDIN_CLIENT_SECRET"):
+            secrets.setdefault(name, f"local-{name.lower()}")
         (FUNCTIONS / ".secret.local").write_text("".join(f"{k}='{v}'\n" for k, v in secrets.items()))
         self.secrets = secrets
 

@@ -1,0 +1,513 @@
+"""Threads, through Meta's Threads API (graph.threads.net).
+
+What the module relies on, from Meta's Threads documentation:
+- OAuth: the Authorization Window (`threads.com/oauth/authorize`), then
+  `POST /oauth/access_token` (a one-hour token and the user id), exchanged at
+  once for a 60-day token (`GET /access_token?grant_type=th_exchange_token`).
+  Long-lived tokens refresh themselves (`GET /refresh_access_token?grant_type=
+  th_refresh_token`); there is no refresh token. Threads has no revoke
+  endpoint: people remove the app in their Threads settings.
+- Publishing is two steps: a media container (`POST /{user-id}/threads`), then
+  `POST /{user-id}/threads_publish` with its id. Threads downloads images and
+  videos from `Media.url` itself. Carousels are 2-20 item containers
+  (`is_carousel_item=true`) under one CAROUSEL container. Replies (thread parts,
+  the first comment) are containers with `reply_to_id`.
+- A container is published only once its status (`GET /{container-id}?fields=
+  status,error_message`) is FINISHED; ERROR and EXPIRED are final.
+- Text: 500 characters, emojis counted as their UTF-8 bytes; at most 5 unique
+  links. Images JPEG/PNG up to 8 MB, aspect ratio up to 10:1; videos MOV/MP4 up
+  to 1 GB, 5 minutes, 1920 px wide, aspect ratio 0.01:1 to 10:1.
+- Errors are Graph API bodies: {"error": {"message", "type", "code",
+  "error_subcode", "is_transient", "fbtrace_id"}}.
+
+Access tokens travel as the documented `access_token` parameter: in the query
+of GET/DELETE requests and in the form body of POST requests (so they stay out
+of URLs wherever the API allows it).
+"""
+
+import datetime as _dt
+import functools
+import time
+from collections.abc import Callable
+
+from firebase_functions.params import StringParam
+
+from platforms import http
+from platforms.base import AppCredentials, Media, Metrics, Platform, PostContent, Problem, Profile, Published, Tokens
+from platforms.errors import AuthExpired, OutcomeUnknown, Permanent, PlatformError, RateLimited, Transient
+
+THREADS_API_URL = StringParam("THREADS_API_URL", default="https://graph.threads.net")
+THREADS_AUTH_URL = StringParam("THREADS_AUTH_URL", default="https://threads.com/oauth/authorize")
+
+NAME = "threads"
+API_VERSION = "v1.0"
+
+MAX_TEXT = 500
+MAX_LINKS = 5
+MIN_CAROUSEL, MAX_CAROUSEL = 2, 20
+IMAGE_TYPES = {"image/jpeg", "image/png"}
+VIDEO_TYPES = {"video/mp4", "video/quicktime"}
+MAX_IMAGE_BYTES = 8 * 1024 * 1024
+MAX_VIDEO_BYTES = 1024 * 1024 * 1024
+MAX_VIDEO_SECONDS = 300
+MAX_VIDEO_WIDTH = 1920
+MAX_IMAGE_RATIO = 10.0
+MIN_VIDEO_RATIO, MAX_VIDEO_RATIO = 0.01, 10.0
+REPLY_CONTROLS = ("everyone", "accounts_you_follow", "mentioned_only", "parent_post_author_only", "followers_only")
+
+# Meta recommends checking a container about once a minute for up to five
+# minutes; we look at once, then back off so text and images (ready almost at
+# once) do not wait a minute, and the total stays about five minutes.
+POLL_DELAYS = (2.0, 4.0, 8.0, 15.0, 30.0, 60.0, 60.0, 60.0, 60.0)
+
+AUTH_CODES = {102, 190}
+RATE_LIMIT_CODES = {4, 17, 32, 341, 613}
+TRANSIENT_CODES = {1, 2}
+PERMISSION_CODES = {10, *range(200, 300)}
+
+# Container error_message values Meta documents, in words a person can act on.
+CONTAINER_ERRORS = {
+    "FAILED_DOWNLOADING_VIDEO": "Threads could not download the video.",
+    "FAILED_PROCESSING_AUDIO": "Threads could not process the video's audio (AAC, up to 48 kHz, mono or stereo).",
+    "FAILED_PROCESSING_VIDEO": "Threads could not process the video (MP4 or MOV, H.264 or HEVC).",
+    "INVALID_ASPEC_RATIO": "The video's aspect ratio is outside what Threads accepts (0.01:1 to 10:1).",
+    "INVALID_ASPECT_RATIO": "The video's aspect ratio is outside what Threads accepts (0.01:1 to 10:1).",
+    "INVALID_BIT_RATE": "The video's bitrate is too high for Threads (at most 25 Mbps).",
+    "INVALID_DURATION": "The video's length is outside what Threads accepts (up to 5 minutes).",
+    "INVALID_FRAME_RATE": "The video's frame rate is outside what Threads accepts (23 to 60 fps).",
+    "INVALID_AUDIO_CHANNELS": "The video's audio must be mono or stereo.",
+    "INVALID_AUDIO_CHANNEL_LAYOUT": "The video's audio channel layout is not one Threads accepts.",
+}
+
+
+class PermissionMissing(AuthExpired):
+    """The token works but lacks a permission (Graph codes 10, 200-299): only a
+    reconnect that grants it helps, so it is an AuthExpired to callers."""
+
+
+# --- length and links, Threads' way ------------------------------------------
+
+@functools.cache
+def _grapheme_patterns():
+    import regex
+
+    return regex.compile(r"\X"), regex.compile(r"[\p{Extended_Pictographic}\p{Regional_Indicator}\u20e3]")
+
+
+@functools.cache
+def _linkifier():
+    from linkify_it import LinkifyIt
+
+    return LinkifyIt()
+
+
+def threads_length(text: str) -> int:
+    """Length as Threads counts it: one per character, except that an emoji
+    counts as the number of its UTF-8 bytes (Meta: "Emojis are counted as the
+    number of UTF-8 bytes", a sentence Meta links to a grapheme splitter). So
+    characters are user-perceived ones: a letter with combining marks or a
+    Devanagari syllable is one. An emoji is a grapheme holding a pictographic
+    code point, a regional-indicator flag or a keycap; its modifiers, variation
+    selectors and joiners are part of its bytes."""
+    split, pictographic = _grapheme_patterns()
+    return sum(len(g.encode()) if pictographic.search(g) else 1 for g in split.findall(text))
+
+
+def links_in(text: str, attachment: str | None = None) -> set[str]:
+    """The unique links Threads counts: every URL in the text (with or without a
+    scheme, as Threads linkifies them), plus the link attachment when it differs
+    from all of them. Both sides are normalised the same way before comparing."""
+    linkify = _linkifier()
+    found = {m.url for m in (linkify.match(text) or []) if m.schema != "mailto:"}
+    if attachment:
+        matched = linkify.match(attachment)
+        found.add(matched[0].url if matched else attachment)
+    return found
+
+
+# --- the platform --------------------------------------------------------------
+
+
+class ThreadsPlatform(Platform):
+    name = NAME
+    display_name = "Threads"
+    uses_pkce = False
+    # threads_basic: every endpoint; threads_content_publish: containers and
+    # publishing; threads_manage_replies: POST calls that reply (thread parts,
+    # the first comment); threads_manage_insights: metrics and followers;
+    # threads_delete: deleting a post.
+    scopes = ("threads_basic", "threads_content_publish", "threads_manage_replies",
+              "threads_manage_insights", "threads_delete")
+    supports_threads = True
+    supports_first_comment = True
+    supports_video = True
+
+    def __init__(self, *, sleep: Callable[[float], None] = time.sleep, poll_delays: tuple[float, ...] = POLL_DELAYS):
+        self.sleep = sleep
+        self.poll_delays = poll_delays
+
+    # --- OAuth -----------------------------------------------------------------
+    def authorization_url(self, app: AppCredentials, *, state: str, redirect_uri: str,
+                          code_challenge: str | None = None) -> str:
+        import urllib.parse
+
+        query = urllib.parse.urlencode({
+            "client_id": app.client_id,
+            "redirect_uri": redirect_uri,
+            "scope": ",".join(self.scopes),
+            "response_type": "code",
+            "state": state,
+        })
+        return f"{THREADS_AUTH_URL.value}?{query}"
+
+    def exchange_code(self, app: AppCredentials, *, code: str, redirect_uri: str,
+                      code_verifier: str | None = None) -> Tokens:
+        short = self._call("POST", "/oauth/access_token", versioned=False, data={
+            "client_id": app.client_id,
+            "client_secret": app.client_secret or "",
+            "code": code,
+            "grant_type": "authorization_code",
+            "redirect_uri": redirect_uri,
+        })
+        user_id = short.get("user_id")
+        if not short.get("access_token") or user_id is None:
+            raise Permanent(NAME, "Threads did not return an access token; connect Threads again.")
+        # The code's token lasts an hour; the 60-day one is what a schedule needs.
+        long = self._call("GET", "/access_token", versioned=False, params={
+            "grant_type": "th_exchange_token",
+            "client_secret": app.client_secret or "",
+            "access_token": short["access_token"],
+        })
+        return self._tokens(long, scopes=list(self.scopes), extra={"user_id": str(user_id)})
+
+    def refresh(self, app: AppCredentials, tokens: Tokens) -> Tokens:
+        fresh = self._call("GET", "/refresh_access_token", versioned=False, params={
+            "grant_type": "th_refresh_token",
+            "access_token": tokens.access_token,
+        })
+        return self._tokens(fresh, scopes=list(tokens.scopes), extra=dict(tokens.extra))
+
+    def revoke(self, app: AppCredentials, tokens: Tokens) -> bool:
+        """Threads documents no revoke endpoint: access ends when the person
+        removes postr under Threads settings (Account > Website permissions) or
+        when the 60-day token lapses unrefreshed. Nothing is sent."""
+        return False
+
+    # --- account -----------------------------------------------------------------
+    def profile(self, tokens: Tokens) -> Profile:
+        me = self._call("GET", "/me", token=tokens.access_token,
+                        params={"fields": "id,username,name,threads_profile_picture_url"})
+        account_id = str(me["id"])
+        return Profile(
+            account_id=account_id,
+            handle=me.get("username") or "",
+            display_name=me.get("name") or me.get("username") or "",
+            avatar_url=me.get("threads_profile_picture_url"),
+            followers_count=self._followers(tokens, account_id),
+        )
+
+    def _followers(self, tokens: Tokens, user_id: str) -> int | None:
+        # Followers come from the insights endpoint; an account that did not
+        # grant insights still has a profile, just no count.
+        try:
+            body = self._call("GET", f"/{user_id}/threads_insights", token=tokens.access_token,
+                              params={"metric": "followers_count"})
+        except (PermissionMissing, Permanent):
+            return None
+        return _insight_values(body).get("followers_count")
+
+    # --- validation ----------------------------------------------------------------
+    def validate(self, content: PostContent) -> list[Problem]:
+        problems = self._validate_part(content, "")
+        for i, part in enumerate(content.thread, start=1):
+            if part.thread:
+                problems.append(Problem(f"thread[{i}]", "A thread part cannot have a thread of its own."))
+            if part.first_comment:
+                problems.append(Problem(f"thread[{i}].first_comment",
+                                        "Only the first post of a thread can have a first comment."))
+            problems += self._validate_part(part, f"thread[{i}].")
+        if content.first_comment is not None:
+            if not content.first_comment.strip():
+                problems.append(Problem("first_comment", "The first comment is empty."))
+            problems += self._text_problems(content.first_comment, None, "first_comment")
+        reply_control = content.options.get("reply_control")
+        if reply_control is not None and reply_control not in REPLY_CONTROLS:
+            problems.append(Problem("options.reply_control",
+                                    f"Threads lets you choose who can reply: {', '.join(REPLY_CONTROLS)}."))
+        return problems
+
+    def _validate_part(self, part: PostContent, prefix: str) -> list[Problem]:
+        problems = self._text_problems(part.text, part.link, f"{prefix}text")
+        if not part.media and not part.text.strip():
+            problems.append(Problem(f"{prefix}text", "A Threads post without media needs some text."))
+        if part.link and part.media:
+            problems.append(Problem(f"{prefix}link", "Threads shows a link card only on posts without media."))
+        if len(part.media) > MAX_CAROUSEL:
+            problems.append(Problem(f"{prefix}media",
+                                    f"Threads takes at most {MAX_CAROUSEL} images or videos in one post; "
+                                    f"this one has {len(part.media)}."))
+        for i, media in enumerate(part.media, start=1):
+            label = f"{prefix}media[{i}]"
+            problems += _media_problems(media, label)
+        return problems
+
+    def _text_problems(self, text: str, link: str | None, field: str) -> list[Problem]:
+        problems = []
+        length = threads_length(text)
+        if length > MAX_TEXT:
+            problems.append(Problem(field, f"Threads allows {MAX_TEXT} characters (each emoji counts as several); "
+                                           f"this text counts {length}."))
+        links = links_in(text, link)
+        if len(links) > MAX_LINKS:
+            problems.append(Problem(field, f"Threads allows at most {MAX_LINKS} different links in a post; "
+                                           f"this one has {len(links)}."))
+        return problems
+
+    # --- publishing ----------------------------------------------------------------
+    def publish(self, tokens: Tokens, content: PostContent) -> Published:
+        problems = self.validate(content)
+        if problems:
+            raise Permanent(NAME, "This post cannot go to Threads: " + " ".join(p.message for p in problems),
+                            detail="validation")
+        user = str(tokens.extra.get("user_id") or "me")
+        reply_control = content.options.get("reply_control")
+        root = self._publish_part(tokens, user, content, reply_to=None, reply_control=reply_control)
+        part_ids: list[str] = []
+        comment_id = None
+        try:
+            previous = root
+            for part in content.thread:
+                previous = self._publish_part(tokens, user, part, reply_to=previous, reply_control=reply_control)
+                part_ids.append(previous)
+            if content.first_comment:
+                comment_id = self._publish_part(tokens, user, PostContent(text=content.first_comment),
+                                                reply_to=root, reply_control=None)
+        except PlatformError as exc:
+            # The root (and maybe some parts) are live: say so, so the caller
+            # records them instead of publishing them a second time.
+            exc.partial = Published(post_id=root, url=self._permalink(tokens, root),
+                                    part_ids=tuple(part_ids), comment_id=None)
+            raise
+        return Published(post_id=root, url=self._permalink(tokens, root), part_ids=tuple(part_ids),
+                         comment_id=comment_id)
+
+    def _publish_part(self, tokens: Tokens, user: str, part: PostContent, *, reply_to: str | None,
+                      reply_control: str | None) -> str:
+        extra: dict[str, str] = {}
+        if reply_to:
+            extra["reply_to_id"] = reply_to
+        if reply_control:
+            extra["reply_control"] = reply_control
+        if not part.media:
+            fields = {"media_type": "TEXT", "text": part.text, **extra}
+            if part.link:
+                fields["link_attachment"] = part.link
+            container = self._container(tokens, user, fields)
+            self._wait_ready(tokens, container, "the post")
+        elif len(part.media) == 1:
+            container = self._container(tokens, user, {**_media_fields(part.media[0]), **_text(part.text), **extra})
+            self._wait_ready(tokens, container, "the " + part.media[0].kind)
+        else:
+            children = []
+            for i, media in enumerate(part.media, start=1):
+                child = self._container(tokens, user, {**_media_fields(media), "is_carousel_item": "true"})
+                self._wait_ready(tokens, child, f"{media.kind} {i}")
+                children.append(child)
+            container = self._container(tokens, user, {"media_type": "CAROUSEL", "children": ",".join(children),
+                                                       **_text(part.text), **extra})
+            self._wait_ready(tokens, container, "the carousel")
+        # Publishing is the one step that must not run twice: a lost answer is
+        # OutcomeUnknown, never a blind retry.
+        published = self._call("POST", f"/{user}/threads_publish", token=tokens.access_token,
+                               data={"creation_id": container}, idempotent=False)
+        if not published.get("id"):
+            raise OutcomeUnknown(NAME, "Threads did not confirm the post; it may have gone through.")
+        return str(published["id"])
+
+    def _container(self, tokens: Tokens, user: str, fields: dict[str, str]) -> str:
+        # An unpublished container is harmless (it expires after 24 hours), so
+        # creating one again after a lost answer is safe.
+        body = self._call("POST", f"/{user}/threads", token=tokens.access_token, data=fields)
+        if not body.get("id"):
+            raise Transient(NAME, "Threads did not accept the media; will retry.")
+        return str(body["id"])
+
+    def _wait_ready(self, tokens: Tokens, container: str, what: str) -> None:
+        for delay in (0.0, *self.poll_delays):
+            if delay:
+                self.sleep(delay)
+            body = self._call("GET", f"/{container}", token=tokens.access_token,
+                              params={"fields": "status,error_message"})
+            status = body.get("status")
+            if status in ("FINISHED", "PUBLISHED"):
+                return
+            if status == "ERROR":
+                reason = body.get("error_message") or "UNKNOWN"
+                message = CONTAINER_ERRORS.get(reason, f"Threads could not process {what} ({reason}).")
+                raise Permanent(NAME, f"{what[0].upper()}{what[1:]}: {message}", detail=f"container ERROR {reason}")
+            if status == "EXPIRED":
+                raise Permanent(NAME, f"Threads discarded {what} before it was published (containers expire "
+                                      "after 24 hours); publish it again.", detail="container EXPIRED")
+        raise Transient(NAME, f"Threads was still processing {what} after about five minutes; will retry.",
+                        detail="container IN_PROGRESS")
+
+    def _permalink(self, tokens: Tokens, media_id: str) -> str | None:
+        # The post is already live: a failed lookup costs the link, never the post.
+        try:
+            body = self._call("GET", f"/{media_id}", token=tokens.access_token, params={"fields": "permalink"})
+        except PlatformError as exc:
+            from core import log
+
+            log.warn("threads permalink unavailable", post_id=media_id, error=type(exc).__name__)
+            return None
+        return body.get("permalink")
+
+    # --- after publishing ------------------------------------------------------------
+    def delete(self, tokens: Tokens, post_id: str) -> None:
+        body = self._call("DELETE", f"/{post_id}", token=tokens.access_token)
+        if body.get("success") is not True:
+            raise Permanent(NAME, "Threads did not delete the post.", detail=str(body.get("deleted_id")))
+
+    def metrics(self, tokens: Tokens, post_id: str) -> Metrics:
+        """views, likes and replies as Threads reports them. Threads reports a
+        repost and a quote post as separate actions (each is one or the other,
+        never both), so `reposts` is reposts + quotes: every time someone
+        passed the post on, counted once. `shares` (sends outside Threads, "in
+        development") is not a repost and is left out. A metric Threads did not
+        return stays None."""
+        body = self._call("GET", f"/{post_id}/insights", token=tokens.access_token,
+                          params={"metric": "views,likes,replies,reposts,quotes"})
+        values = _insight_values(body)
+        passed_on = [values[k] for k in ("reposts", "quotes") if values.get(k) is not None]
+        return Metrics(likes=values.get("likes"), replies=values.get("replies"), views=values.get("views"),
+                       reposts=sum(passed_on) if passed_on else None)
+
+    # --- HTTP and errors ------------------------------------------------------------
+    def _call(self, method: str, path: str, *, token: str | None = None, params: dict | None = None,
+              data: dict | None = None, versioned: bool = True, idempotent: bool = True) -> dict:
+        base = THREADS_API_URL.value.rstrip("/")
+        url = f"{base}/{API_VERSION}{path}" if versioned else f"{base}{path}"
+        params = dict(params or {})
+        if token is not None:
+            if method == "POST":
+                data = {**(data or {}), "access_token": token}
+            else:
+                params["access_token"] = token
+        kwargs = {"params": params or None}
+        if data is not None:
+            kwargs["data"] = data
+        response = http.send(NAME, method, url, idempotent=idempotent, **kwargs)
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+        if response.status_code >= 400 or (isinstance(body, dict) and "error" in body):
+            raise graph_error(response, body)
+        if not isinstance(body, dict):
+            if idempotent:
+                raise Transient(NAME, "Threads answered with something unreadable; will retry.",
+                                status=response.status_code)
+            raise OutcomeUnknown(NAME, "Threads' answer was unreadable; the post may have gone through.",
+                                 status=response.status_code)
+        return body
+
+    def _tokens(self, body: dict, *, scopes: list[str], extra: dict) -> Tokens:
+        if not body.get("access_token"):
+            raise Permanent(NAME, "Threads did not return an access token; connect Threads again.")
+        expires_at = None
+        if body.get("expires_in") is not None:
+            from core import clock
+
+            expires_at = clock.now() + _dt.timedelta(seconds=int(body["expires_in"]))
+        return Tokens(access_token=body["access_token"], refresh_token=None, expires_at=expires_at,
+                      scopes=scopes, extra=extra)
+
+
+def graph_error(response, body) -> PlatformError:
+    """Map a Graph API error body (or a bare status) onto the taxonomy."""
+    status = response.status_code
+    error = body.get("error") if isinstance(body, dict) else None
+    if not isinstance(error, dict):
+        return http.classify_status(NAME, response, "", detail=f"HTTP {status}")
+    code, subcode = error.get("code"), error.get("error_subcode")
+    said = error.get("error_user_msg") or error.get("message") or ""
+    detail = f"code={code} subcode={subcode} type={error.get('type')} fbtrace_id={error.get('fbtrace_id')}"
+    kw = {"status": status, "detail": detail}
+    if code in AUTH_CODES:
+        return AuthExpired(NAME, "Your Threads connection has expired or was removed; reconnect Threads.", **kw)
+    if code in PERMISSION_CODES:
+        return PermissionMissing(NAME, "Threads no longer lets postr do this for your account; reconnect Threads "
+                                       "and allow every permission it asks for.", **kw)
+    if code in RATE_LIMIT_CODES or status == 429:
+        return RateLimited(NAME, "Threads is limiting requests for this account; will retry.",
+                           retry_after=http.retry_after(response), **kw)
+    if error.get("is_transient") or code in TRANSIENT_CODES or status >= 500:
+        return Transient(NAME, "Threads had a temporary problem; will retry.", **kw)
+    if "THREADS_API__LINK_LIMIT_EXCEEDED" in f"{said} {error.get('error_user_title') or ''}":
+        return Permanent(NAME, f"Threads allows at most {MAX_LINKS} different links in a post.", **kw)
+    return Permanent(NAME, f"Threads refused this: {said}" if said else "Threads refused the request.", **kw)
+
+
+def _media_problems(media: Media, label: str) -> list[Problem]:
+    problems = []
+    if media.url is None:
+        problems.append(Problem(label, "Threads fetches media from a link, and this file has none yet."))
+    ratio = media.width / media.height if media.width and media.height else None
+    if media.kind == "image":
+        if media.mime_type not in IMAGE_TYPES:
+            problems.append(Problem(label, f"Threads takes JPEG or PNG images, not {media.mime_type}."))
+        if media.size > MAX_IMAGE_BYTES:
+            problems.append(Problem(label, f"Images on Threads can be at most 8 MB; this one is {_mb(media.size)}."))
+        if ratio is not None and not (1 / MAX_IMAGE_RATIO <= ratio <= MAX_IMAGE_RATIO):
+            problems.append(Problem(label, "This image is too long and narrow for Threads (at most 10:1)."))
+    elif media.kind == "video":
+        if media.mime_type not in VIDEO_TYPES:
+            problems.append(Problem(label, f"Threads takes MP4 or MOV videos, not {media.mime_type}."))
+        if media.size > MAX_VIDEO_BYTES:
+            problems.append(Problem(label, f"Videos on Threads can be at most 1 GB; this one is {_mb(media.size)}."))
+        if media.duration_s is not None and not (0 < media.duration_s <= MAX_VIDEO_SECONDS):
+            problems.append(Problem(label, f"Videos on Threads last up to 5 minutes; this one lasts "
+                                           f"{media.duration_s:.0f} seconds."))
+        if media.width is not None and media.width > MAX_VIDEO_WIDTH:
+            problems.append(Problem(label, f"Videos on Threads can be at most {MAX_VIDEO_WIDTH} pixels wide; "
+                                           f"this one is {media.width}."))
+        if ratio is not None and not (MIN_VIDEO_RATIO <= ratio <= MAX_VIDEO_RATIO):
+            problems.append(Problem(label, "This video's shape is outside what Threads accepts (0.01:1 to 10:1)."))
+    else:
+        problems.append(Problem(label, f"Threads takes images and videos, not {media.kind}."))
+    return problems
+
+
+def _media_fields(media: Media) -> dict[str, str]:
+    fields = {"media_type": "IMAGE", "image_url": media.url} if media.kind == "image" else \
+        {"media_type": "VIDEO", "video_url": media.url}
+    if media.alt_text:
+        fields["alt_text"] = media.alt_text
+    return fields
+
+
+def _text(text: str) -> dict[str, str]:
+    return {"text": text} if text else {}
+
+
+def _insight_values(body: dict) -> dict[str, int]:
+    """{metric: value} from an insights answer: media metrics carry
+    `values[0].value`, account totals carry `total_value.value`."""
+    out = {}
+    for item in body.get("data") or []:
+        name = item.get("name")
+        if "total_value" in item and isinstance(item["total_value"], dict):
+            value = item["total_value"].get("value")
+        else:
+            values = item.get("values") or []
+            value = values[0].get("value") if values else None
+        if name and isinstance(value, int):
+            out[name] = value
+    return out
+
+
+def _mb(size: int) -> str:
+    return f"{size / (1024 * 1024):.1f} MB"
+
+
+PLATFORM = ThreadsPlatform()

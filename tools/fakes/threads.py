@@ -1,0 +1,329 @@
+"""A loopback stand-in for Meta's Threads API (graph.threads.net), for contract tests.
+
+It imitates what Meta documents:
+- OAuth: `POST /oauth/access_token` (code -> one-hour token + user_id),
+  `GET /access_token?grant_type=th_exchange_token` (-> 60-day token with
+  expires_in), `GET /refresh_access_token?grant_type=th_refresh_token`.
+- `GET /v1.0/me?fields=...`, `GET /v1.0/{user-id}/threads_insights?metric=followers_count`
+  (`total_value.value`).
+- Containers: `POST /v1.0/{user-id}/threads` (TEXT, IMAGE, VIDEO, CAROUSEL;
+  `is_carousel_item`, `children`, `reply_to_id`, `alt_text`, `link_attachment`),
+  their status at `GET /v1.0/{container-id}?fields=status,error_message`
+  (IN_PROGRESS, FINISHED, ERROR, EXPIRED, PUBLISHED), then
+  `POST /v1.0/{user-id}/threads_publish` with `creation_id`.
+- `GET /v1.0/{media-id}?fields=permalink`, `DELETE /v1.0/{media-id}`
+  (`{"success": true, "deleted_id": ...}`), `GET /v1.0/{media-id}/insights?metric=...`
+  (`values[0].value` per metric; an empty list for a REPOST_FACADE).
+- Graph error bodies `{"error": {"message", "type", "code", "error_subcode",
+  "is_transient", "fbtrace_id"}}`; like the Graph API it reads parameters from
+  the query string or a form body alike.
+
+Where it falls short: Meta does not document the exact error codes for a bad
+authorization code, publishing an unfinished container or a reply to a missing
+post; the fake answers those with Graph's generic code 100 (invalid parameter).
+It checks structure (required fields, carousel size, ownership, permissions),
+not media bytes, text length or rate limits; videos follow a script the test
+sets (`video_states`), images and text are ready at once. It downloads nothing
+from image/video URLs.
+"""
+
+import itertools
+import secrets
+from dataclasses import dataclass, field
+
+from fakes.base import FakeServer, Reply, Request
+
+METRICS = ("views", "likes", "replies", "reposts", "quotes", "shares")
+
+
+@dataclass
+class Container:
+    id: str
+    user_id: str
+    fields: dict[str, str]
+    states: list[tuple[str, str | None]] = field(default_factory=list)  # (status, error_message) to come
+    status: str = "FINISHED"
+    error_message: str | None = None
+
+
+class ThreadsFake(FakeServer):
+    LONG_LIVED_SECONDS = 5183944  # the figure in Meta's example answer
+
+    def setup(self):
+        self._ids = itertools.count(17841400000000001)
+        self.apps: dict[str, tuple[str, set[str]]] = {}  # client_id -> (secret, redirect URIs)
+        self.codes: dict[str, tuple[str, str, str]] = {}  # code -> (client_id, redirect_uri, user_id)
+        self.tokens: dict[str, dict] = {}  # token -> {user_id, kind, scopes, expired}
+        self.users: dict[str, dict] = {}
+        self.containers: dict[str, Container] = {}
+        self.posts: dict[str, dict] = {}
+        # Statuses each new VIDEO container reports, one per status read; the last one stays.
+        self.video_states: list[tuple[str, str | None]] = [("IN_PROGRESS", None), ("FINISHED", None)]
+        # Answers for the n-th threads_publish call (1-based), for failures midway through a thread.
+        self.publish_answers: dict[int, Reply] = {}
+        self._publish_calls = 0
+
+        self.route("POST", r"/oauth/access_token", self.exchange_code)
+        self.route("GET", r"/access_token", self.exchange_long_lived)
+        self.route("GET", r"/refresh_access_token", self.refresh)
+        self.route("GET", r"/v1\.0/me", self.me)
+        self.route("GET", r"/v1\.0/(\w+)/threads_insights", self.user_insights)
+        self.route("POST", r"/v1\.0/(\w+)/threads", self.create_container)
+        self.route("POST", r"/v1\.0/(\w+)/threads_publish", self.publish)
+        self.route("GET", r"/v1\.0/(\d+)/insights", self.media_insights)
+        self.route("GET", r"/v1\.0/(\d+)", self.read_object)
+        self.route("DELETE", r"/v1\.0/(\d+)", self.delete)
+
+    # --- what tests set up ---------------------------------------------------------
+    def add_app(self, client_id: str, secret: str, redirect_uri: str) -> None:
+        self.apps[client_id] = (secret, {redirect_uri})
+
+    def add_user(self, username: str = "postr.tester", name: str = "Postr Tester", followers: int | None = 42,
+                 picture: str | None = "https://scontent.example/p.jpg") -> str:
+        user_id = str(next(self._ids))
+        self.users[user_id] = {"id": user_id, "username": username, "name": name,
+                               "threads_profile_picture_url": picture, "followers_count": followers}
+        return user_id
+
+    def issue_code(self, client_id: str, redirect_uri: str, user_id: str) -> str:
+        code = "AQB" + secrets.token_urlsafe(12)
+        self.codes[code] = (client_id, redirect_uri, user_id)
+        return code
+
+    def issue_token(self, user_id: str, scopes: tuple[str, ...], kind: str = "long") -> str:
+        token = "THAA" + secrets.token_urlsafe(16)
+        self.tokens[token] = {"user_id": user_id, "kind": kind, "scopes": set(scopes), "expired": False}
+        return token
+
+    def publish_post(self, user_id: str, text: str = "") -> str:
+        """A post that already exists on Threads (to delete or read metrics of)."""
+        return self._new_post(user_id, {"media_type": "TEXT", "text": text})
+
+    # --- OAuth ---------------------------------------------------------------------
+    def exchange_code(self, req: Request) -> Reply:
+        a = _args(req)
+        app = self.apps.get(a.get("client_id", ""))
+        if app is None or a.get("client_secret") != app[0]:
+            return _error(400, "Error validating client secret.", code=1, type_="OAuthException")
+        if a.get("grant_type") != "authorization_code":
+            return _error(400, "Unsupported grant_type.", code=100)
+        issued = self.codes.pop(a.get("code", ""), None)
+        if issued is None or issued[0] != a["client_id"] or issued[1] != a.get("redirect_uri"):
+            return _error(400, "Error validating verification code. Please make sure your redirect_uri is "
+                               "identical to the one you used in the OAuth dialog request", code=100,
+                          type_="OAuthException")
+        user_id = issued[2]
+        token = self.issue_token(user_id, ("threads_basic", "threads_content_publish", "threads_manage_replies",
+                                           "threads_manage_insights", "threads_delete"), kind="short")
+        return Reply(200, {"access_token": token, "user_id": int(user_id)})
+
+    def exchange_long_lived(self, req: Request) -> Reply:
+        if req.arg("grant_type") != "th_exchange_token":
+            return _error(400, "Unsupported grant_type.", code=100)
+        if not any(secret == req.arg("client_secret") for secret, _ in self.apps.values()):
+            return _error(400, "Error validating client secret.", code=1, type_="OAuthException")
+        short = self.tokens.get(req.arg("access_token") or "")
+        if short is None or short["kind"] != "short" or short["expired"]:
+            return _invalid_token()
+        token = self.issue_token(short["user_id"], tuple(short["scopes"]))
+        return Reply(200, {"access_token": token, "token_type": "bearer", "expires_in": self.LONG_LIVED_SECONDS})
+
+    def refresh(self, req: Request) -> Reply:
+        if req.arg("grant_type") != "th_refresh_token":
+            return _error(400, "Unsupported grant_type.", code=100)
+        held = self.tokens.get(req.arg("access_token") or "")
+        if held is None or held["expired"]:
+            return _expired_token() if held else _invalid_token()
+        if held["kind"] != "long":
+            return _error(400, "Only long-lived tokens can be refreshed.", code=100)
+        token = self.issue_token(held["user_id"], tuple(held["scopes"]))
+        return Reply(200, {"access_token": token, "token_type": "bearer", "expires_in": self.LONG_LIVED_SECONDS})
+
+    # --- profile ---------------------------------------------------------------------
+    def me(self, req: Request) -> Reply:
+        who, refusal = self._caller(req)
+        if refusal:
+            return refusal
+        user = self.users[who]
+        wanted = (req.arg("fields") or "id").split(",")
+        allowed = {"id", "username", "name", "threads_profile_picture_url", "threads_biography", "is_verified"}
+        if not set(wanted) <= allowed:
+            return _error(400, f"Tried accessing nonexisting field ({(set(wanted) - allowed).pop()})", code=100)
+        return Reply(200, {k: user[k] for k in wanted if user.get(k) is not None} | {"id": who})
+
+    def user_insights(self, req: Request) -> Reply:
+        who, refusal = self._caller(req, needs="threads_manage_insights")
+        if refusal:
+            return refusal
+        if req.match.group(1) not in (who, "me"):
+            return _error(400, "Unsupported get request.", code=100, subcode=33)
+        data = []
+        for metric in (req.arg("metric") or "").split(","):
+            if metric != "followers_count":
+                return _error(400, "metric[0] must be one of the following values: followers_count, ...", code=100)
+            followers = self.users[who]["followers_count"]
+            if followers is not None:
+                data.append({"name": "followers_count", "period": "day", "title": "followers_count",
+                             "description": "This is the number of followers.",
+                             "total_value": {"value": followers}, "id": f"{who}/insights/followers_count/day"})
+        return Reply(200, {"data": data})
+
+    # --- publishing ---------------------------------------------------------------------
+    def create_container(self, req: Request) -> Reply:
+        who, refusal = self._caller(req, needs="threads_content_publish")
+        if refusal:
+            return refusal
+        if req.match.group(1) not in (who, "me"):
+            return _error(400, "Unsupported post request.", code=100, subcode=33)
+        a = {k: v for k, v in _args(req).items() if k != "access_token"}
+        kind = a.get("media_type")
+        if kind == "TEXT" and not a.get("text"):
+            return _error(400, "The parameter text is required for TEXT posts.", code=100)
+        if kind == "IMAGE" and not a.get("image_url"):
+            return _error(400, "The parameter image_url is required.", code=100)
+        if kind == "VIDEO" and not a.get("video_url"):
+            return _error(400, "The parameter video_url is required.", code=100)
+        if kind == "CAROUSEL":
+            children = [c for c in a.get("children", "").split(",") if c]
+            if not 2 <= len(children) <= 20:
+                return _error(400, "A carousel needs 2 to 20 children.", code=100)
+            for child in children:
+                item = self.containers.get(child)
+                if item is None or item.user_id != who or item.fields.get("is_carousel_item") != "true":
+                    return _error(400, f"Invalid carousel child {child}.", code=100)
+        elif kind not in ("TEXT", "IMAGE", "VIDEO"):
+            return _error(400, "The parameter media_type must be one of TEXT, IMAGE, VIDEO, CAROUSEL.", code=100)
+        if "reply_to_id" in a and a["reply_to_id"] not in self.posts:
+            return _error(400, "The reply_to_id does not refer to a post.", code=100)
+        container = Container(id=str(next(self._ids)), user_id=who, fields=a)
+        if kind == "VIDEO":
+            container.states = list(self.video_states)
+            container.status = "IN_PROGRESS"
+        self.containers[container.id] = container
+        return Reply(200, {"id": container.id})
+
+    def publish(self, req: Request) -> Reply:
+        self._publish_calls += 1
+        if self._publish_calls in self.publish_answers:
+            return self.publish_answers[self._publish_calls]
+        who, refusal = self._caller(req, needs="threads_content_publish")
+        if refusal:
+            return refusal
+        container = self.containers.get(_args(req).get("creation_id", ""))
+        if container is None or container.user_id != who:
+            return _error(400, "The parameter creation_id is invalid.", code=100)
+        if container.status != "FINISHED":
+            return _error(400, f"The media is not ready to be published (status {container.status}).", code=100)
+        container.status = "PUBLISHED"
+        return Reply(200, {"id": self._new_post(who, container.fields, container.id)})
+
+    def read_object(self, req: Request) -> Reply:
+        who, refusal = self._caller(req)
+        if refusal:
+            return refusal
+        object_id = req.match.group(1)
+        wanted = (req.arg("fields") or "id").split(",")
+        container = self.containers.get(object_id)
+        if container is not None and container.user_id == who:
+            if container.states:
+                container.status, container.error_message = container.states.pop(0) if len(container.states) > 1 \
+                    else container.states[0]
+            shown = {"id": object_id, "status": container.status, "error_message": container.error_message}
+            return Reply(200, {k: v for k, v in shown.items() if k in wanted and v is not None} | {"id": object_id})
+        post = self.posts.get(object_id)
+        if post is None or post["owner"] != who:
+            return _error(400, f"Unsupported get request. Object with ID '{object_id}' does not exist, cannot be "
+                               "loaded due to missing permissions, or does not support this operation", code=100,
+                          subcode=33)
+        return Reply(200, {k: post[k] for k in wanted if k in post} | {"id": object_id})
+
+    def delete(self, req: Request) -> Reply:
+        who, refusal = self._caller(req, needs="threads_delete")
+        if refusal:
+            return refusal
+        post_id = req.match.group(1)
+        post = self.posts.get(post_id)
+        if post is None or post["owner"] != who:
+            return _error(400, f"Unsupported delete request. Object with ID '{post_id}' does not exist, cannot be "
+                               "loaded due to missing permissions, or does not support this operation", code=100,
+                          subcode=33)
+        del self.posts[post_id]
+        return Reply(200, {"success": True, "deleted_id": post_id})
+
+    def media_insights(self, req: Request) -> Reply:
+        who, refusal = self._caller(req, needs="threads_manage_insights")
+        if refusal:
+            return refusal
+        post = self.posts.get(req.match.group(1))
+        if post is None or post["owner"] != who:
+            return _error(400, "Unsupported get request.", code=100, subcode=33)
+        metrics = (req.arg("metric") or "").split(",")
+        if not metrics or not set(metrics) <= set(METRICS):
+            return _error(400, "metric must be one of the following values: " + ", ".join(METRICS), code=100)
+        if post["insights"] is None:  # a REPOST_FACADE: someone else's post
+            return Reply(200, {"data": []})
+        data = [{"name": m, "period": "lifetime", "values": [{"value": post["insights"][m]}], "title": m.title(),
+                 "description": f"The number of {m} of your post.", "id": f"{post['id']}/insights/{m}/lifetime"}
+                for m in metrics if post["insights"].get(m) is not None]
+        return Reply(200, {"data": data})
+
+    # --- internals ----------------------------------------------------------------------
+    def _caller(self, req: Request, needs: str | None = None) -> tuple[str | None, Reply | None]:
+        token = _args(req).get("access_token")
+        if not token:
+            return None, _error(400, "An active access token must be used to query information about the "
+                                     "current user.", code=2500, type_="OAuthException")
+        held = self.tokens.get(token)
+        if held is None:
+            return None, _invalid_token()
+        if held["expired"]:
+            return None, _expired_token()
+        if needs and needs not in held["scopes"]:
+            return None, _error(400, "Application does not have permission for this action", code=10,
+                                type_="OAuthException")
+        return held["user_id"], None
+
+    def _new_post(self, user_id: str, fields: dict[str, str], container_id: str | None = None) -> str:
+        post_id = str(next(self._ids))
+        shortcode = secrets.token_urlsafe(8)
+        self.posts[post_id] = {
+            "id": post_id, "owner": user_id, "container": container_id, "media_type": fields.get("media_type"),
+            "text": fields.get("text"), "reply_to_id": fields.get("reply_to_id"), "shortcode": shortcode,
+            "permalink": f"https://www.threads.com/@{self.users[user_id]['username']}/post/{shortcode}",
+            "insights": {m: 0 for m in METRICS},
+        }
+        return post_id
+
+
+def _args(req: Request) -> dict[str, str]:
+    """Graph parameters: the query string, overridden by a form body if any."""
+    out = {k: v[0] for k, v in req.query.items()}
+    if req.method == "POST" and req.body:
+        out.update(req.form)
+    return out
+
+
+def _error(status: int, message: str, *, code: int, type_: str = "THApiException", subcode: int | None = None,
+           transient: bool = False) -> Reply:
+    body = {"message": message, "type": type_, "code": code, "is_transient": transient,
+            "fbtrace_id": "A" + secrets.token_hex(8)}
+    if subcode is not None:
+        body["error_subcode"] = subcode
+    return Reply(status, {"error": body})
+
+
+def graph_error(status: int, message: str, *, code: int, type_: str = "THApiException", subcode: int | None = None,
+                transient: bool = False, headers: dict | None = None) -> Reply:
+    """A scripted Graph error answer, for tests of each error class (`fail_next`)."""
+    reply = _error(status, message, code=code, type_=type_, subcode=subcode, transient=transient)
+    reply.headers.update(headers or {})
+    return reply
+
+
+def _invalid_token() -> Reply:
+    return _error(400, "Invalid OAuth access token - Cannot parse access token", code=190, type_="OAuthException")
+
+
+def _expired_token() -> Reply:
+    return _error(400, "Error validating access token: Session has expired.", code=190, subcode=463,
+                  type_="OAuthException")
