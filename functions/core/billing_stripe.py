@@ -1,0 +1,46 @@
+"""The Stripe client, made on first use, and the one place Stripe errors become
+domain errors.
+
+stripe is imported here, inside functions, so a cold start of any function
+that never talks to Stripe does not pay for it. The API address is a param
+(STRIPE_API_BASE) so the local stack and the tests reach a loopback stand-in
+through the real SDK.
+"""
+
+import contextlib
+import functools
+
+from core import log, settings
+from core.errors import Unavailable
+
+
+def client():
+    key = settings.secret_value(settings.STRIPE_SECRET_KEY)
+    if not key:
+        log.error("billing: STRIPE_SECRET_KEY is not configured")
+        raise Unavailable("Payments are not available right now. Please try again later.")
+    return _client(key, settings.STRIPE_API_BASE.value)
+
+
+@functools.lru_cache(maxsize=4)
+def _client(key: str, api_base: str):
+    import stripe
+
+    # The SDK retries connection errors, 409s and 5xx itself, with an idempotency key on POSTs.
+    return stripe.StripeClient(key, base_addresses={"api": api_base}, max_network_retries=2)
+
+
+@contextlib.contextmanager
+def calling(what: str):
+    """Run a Stripe call; its failure becomes Unavailable for the person and a log
+    line (type, status, Stripe's code and request id; never the key) for us."""
+    import stripe
+
+    try:
+        yield
+    except stripe.StripeError as exc:
+        log.error(
+            "stripe call failed", call=what, error=type(exc).__name__, httpStatus=exc.http_status,
+            stripeCode=exc.code, stripeRequestId=exc.request_id,
+        )
+        raise Unavailable("Our payment provider could not be reached. Please try again in a moment.") from None
