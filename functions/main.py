@@ -2,9 +2,9 @@
 so a cold start pays only for firebase_functions and firebase_admin."""
 
 from firebase_admin import initialize_app
-from firebase_functions import https_fn, identity_fn, options
+from firebase_functions import https_fn, identity_fn, options, scheduler_fn
 
-from core import edge
+from core import edge, settings
 
 # Callable token verification (firebase_functions) needs the default Admin app.
 initialize_app()
@@ -63,3 +63,97 @@ def update_profile(req: https_fn.CallableRequest):
 @on_call()
 def complete_onboarding(req: https_fn.CallableRequest):
     return _serve(req, "profile", "complete_onboarding")
+
+
+# --- connected accounts --------------------------------------------------------------
+
+
+@on_call(secrets=settings.ACCOUNT_SECRETS)
+def start_connection(req: https_fn.CallableRequest):
+    return _serve(req, "accounts", "start_connection")
+
+
+@on_call(secrets=settings.ACCOUNT_SECRETS)
+def connect_with_app_password(req: https_fn.CallableRequest):
+    return _serve(req, "accounts", "connect_with_app_password")
+
+
+@on_call()
+def list_accounts(req: https_fn.CallableRequest):
+    return _serve(req, "accounts", "list_accounts")
+
+
+@on_call(secrets=settings.ACCOUNT_SECRETS)
+def disconnect_account(req: https_fn.CallableRequest):
+    return _serve(req, "accounts", "disconnect_account")
+
+
+@https_fn.on_request(secrets=settings.ACCOUNT_SECRETS)
+def oauth_callback(req: https_fn.Request) -> https_fn.Response:
+    from handlers import accounts
+
+    return accounts.oauth_callback(req)
+
+
+@scheduler_fn.on_schedule(schedule="every 15 minutes", secrets=settings.ACCOUNT_SECRETS)
+def refresh_account_tokens(_event: scheduler_fn.ScheduledEvent) -> None:
+    from handlers import accounts
+
+    accounts.refresh_expiring_tokens()
+
+
+# --- billing ---------------------------------------------------------------------
+
+
+@on_call(secrets=settings.BILLING_SECRETS)
+def create_checkout_session(req: https_fn.CallableRequest):
+    return _serve(req, "billing", "create_checkout_session")
+
+
+@on_call(secrets=settings.BILLING_SECRETS)
+def create_portal_session(req: https_fn.CallableRequest):
+    return _serve(req, "billing", "create_portal_session")
+
+
+@on_call()
+def get_subscription(req: https_fn.CallableRequest):
+    return _serve(req, "billing", "get_subscription")
+
+
+@https_fn.on_request(secrets=settings.STRIPE_WEBHOOK_SECRETS)
+def stripe_webhook(req: https_fn.Request) -> https_fn.Response:
+    from handlers import billing
+
+    return billing.stripe_webhook(req)
+
+
+@scheduler_fn.on_schedule(schedule="every 1 hours", secrets=settings.STRIPE_WEBHOOK_SECRETS)
+def expire_billing_grace(_event: scheduler_fn.ScheduledEvent) -> None:
+    from handlers import billing
+
+    billing.expire_grace_periods()
+
+
+# --- ai writing -------------------------------------------------------------------
+# The provider keys are secrets of these functions only. 180 s covers a draft and
+# one regeneration, each within its retry budget (core.ai_providers.POLICY).
+
+
+@on_call(secrets=settings.AI_SECRETS, timeout_sec=180)
+def ai_generate(req: https_fn.CallableRequest):
+    return _serve(req, "ai", "ai_generate")
+
+
+@on_call(secrets=settings.AI_SECRETS, timeout_sec=180)
+def ai_enhance(req: https_fn.CallableRequest):
+    return _serve(req, "ai", "ai_enhance")
+
+
+@on_call(secrets=settings.AI_SECRETS, timeout_sec=120)
+def ai_hashtags(req: https_fn.CallableRequest):
+    return _serve(req, "ai", "ai_hashtags")
+
+
+@on_call()
+def ai_history(req: https_fn.CallableRequest):
+    return _serve(req, "ai", "ai_history")

@@ -43,7 +43,23 @@ PORTS = {
     "storage": 9199,
     "tasks": 9090,
     "resend": 9300,
+    "stripe": 9310,
+    "openai": 9320,
+    "xai": 9321,
 }
+
+# Local stand-ins' credentials: not secrets, only the local stack's.
+LOCAL_SECRETS = {
+    "RESEND_API_KEY": "re_local_stack",
+    "STRIPE_SECRET_KEY": "sk_test_local_stack",
+    "STRIPE_WEBHOOK_SECRET": "whsec_local_stack",
+    "OPENAI_API_KEY": "sk-local-openai",
+    "XAI_API_KEY": "sk-local-xai",
+    "X_CLIENT_SECRET": "local-x-client-secret",
+    "THREADS_CLIENT_SECRET": "local-threads-client-secret",
+    "LINKEDIN_CLIENT_SECRET": "local-linkedin-client-secret",
+}
+LOCAL_PRICES = {"STRIPE_PRICE_PRO": "price_pro_local", "STRIPE_PRICE_BUSINESS": "price_business_local"}
 
 FIRESTORE_STANDIN_GAPS = [
     "no security rules (rules tests need the official emulator and are skipped)",
@@ -189,7 +205,7 @@ class Stack:
             self.firestore_mode = "standin"
         self.storage_mode = "official" if self.functions and official_available("storage") else "gcp-storage-emulator"
 
-        wanted = ["tasks", "resend"]
+        wanted = ["tasks", "resend", "stripe", "openai", "xai"]
         if self.firestore_mode == "standin" or (self.firestore_mode == "official" and self.functions):
             wanted.append("firestore")
         if self.functions:
@@ -205,6 +221,10 @@ class Stack:
             "STORAGE_EMULATOR_HOST": f"http://{host}:{self.ports['storage']}",
             "POSTR_TASKS_EMULATOR_HOST": f"{host}:{self.ports['tasks']}",
             "RESEND_API_URL": f"http://{host}:{self.ports['resend']}",
+            "STRIPE_API_BASE": f"http://{host}:{self.ports['stripe']}",
+            "OPENAI_BASE_URL": f"http://{host}:{self.ports['openai']}/v1",
+            "XAI_BASE_URL": f"http://{host}:{self.ports['xai']}/v1",
+            **LOCAL_PRICES,
         }
         if self.functions:
             env["FIREBASE_AUTH_EMULATOR_HOST"] = f"{host}:{self.ports['auth']}"
@@ -212,6 +232,15 @@ class Stack:
 
         resend = self._spawn("resend", [str(VENV_PY), "tools/resend_fake.py", str(self.ports["resend"])])
         wait_for(lambda: not port_free(self.ports["resend"]), 20, "Resend stand-in", resend.log)
+
+        tools = ROOT / "tools"
+        stripe = self._spawn("stripe", [str(VENV_PY), "-m", "fakes.stripe", str(self.ports["stripe"]),
+                                        *LOCAL_PRICES.values()], cwd=tools)
+        wait_for(lambda: not port_free(self.ports["stripe"]), 20, "Stripe stand-in", stripe.log)
+        for provider in ("openai", "xai"):
+            ai = self._spawn(provider, [str(VENV_PY), "-m", "fakes.openai_compat", LOCAL_SECRETS[f"{provider.upper()}_API_KEY"],
+                                        str(self.ports[provider]), provider], cwd=tools)
+            wait_for(lambda: not port_free(self.ports[provider]), 20, f"{provider} stand-in", ai.log)
 
         tasks = self._spawn("tasks", [str(TASKS_EMULATOR), "start", "--port", str(self.ports["tasks"]), "-r", "5", "-q"])
         wait_for(lambda: not port_free(self.ports["tasks"]), 30, "Cloud Tasks emulator", tasks.log)
@@ -256,6 +285,10 @@ class Stack:
         """Params and secrets for the Functions emulator (both files are gitignored)."""
         params = {
             "RESEND_API_URL": self.env["RESEND_API_URL"],
+            "STRIPE_API_BASE": self.env["STRIPE_API_BASE"],
+            "OPENAI_BASE_URL": self.env["OPENAI_BASE_URL"],
+            "XAI_BASE_URL": self.env["XAI_BASE_URL"],
+            **LOCAL_PRICES,
             "FRONTEND_URL": "http://127.0.0.1:3000",
             "POSTR_TASKS_EMULATOR_HOST": self.env["POSTR_TASKS_EMULATOR_HOST"],
             "STORAGE_EMULATOR_HOST": self.env["STORAGE_EMULATOR_HOST"],
@@ -278,9 +311,8 @@ class Stack:
             from core.crypto import Keyring
 
             secrets["TOKEN_ENCRYPTION_KEYS"] = Keyring.generate("local1")
-        secrets.setdefault("RESEND_API_KEY", "re_local_stack")
-        for name in ("X_CLIENT_SECRET", "THREADS_CLIENT_SECRET", "LINKEDIN_CLIENT_SECRET"):
-            secrets.setdefault(name, f"local-{name.lower()}")
+        for name, value in LOCAL_SECRETS.items():
+            secrets.setdefault(name, value)
         (FUNCTIONS / ".secret.local").write_text("".join(f"{k}='{v}'\n" for k, v in secrets.items()))
         self.secrets = secrets
 
@@ -373,6 +405,8 @@ postr local stack is up (project {PROJECT}); logs in .localstack/
   Cloud Storage       http://127.0.0.1:{p['storage']}  [{stack.storage_mode}]
   Cloud Tasks         127.0.0.1:{p['tasks']}  [gcloud-tasks-emulator]
   Email (Resend)      http://127.0.0.1:{p['resend']}  [stand-in; sent mail: GET /_fake/outbox]
+  Stripe              http://127.0.0.1:{p['stripe']}  [stand-in: customers, Checkout, Portal, subscriptions]
+  OpenAI / xAI        http://127.0.0.1:{p['openai']}/v1, http://127.0.0.1:{p['xai']}/v1  [OpenAI-compatible stand-ins]
   Demo user           {DEMO_USER['email']} / {DEMO_USER['password']}
 """, flush=True)
         if stack.firestore_mode == "standin":

@@ -41,3 +41,51 @@ def secret_value(param: SecretParam) -> str | None:
     """A secret's value, or None when it is not configured (never raises, never logs)."""
     value = os.environ.get(param.name)
     return value or None
+
+# --- connected accounts (OAuth apps per network) ---------------------------------
+# Our app's client id per network is a plain param, its secret a secret param.
+# Mastodon registers an app per instance at connect time; Bluesky uses app passwords.
+OAUTH_CLIENT_IDS = {
+    "x": StringParam("X_CLIENT_ID", default=""),
+    "threads": StringParam("THREADS_CLIENT_ID", default=""),
+    "linkedin": StringParam("LINKEDIN_CLIENT_ID", default=""),
+}
+OAUTH_CLIENT_SECRETS = {
+    "x": SecretParam("X_CLIENT_SECRET"),
+    "threads": SecretParam("THREADS_CLIENT_SECRET"),
+    "linkedin": SecretParam("LINKEDIN_CLIENT_SECRET"),
+}
+# Where networks send the browser back: the oauth_callback HTTP function (in
+# production behind Firebase Hosting, on the web app's origin, so the
+# __session cookie reaches it).
+OAUTH_CALLBACK_URL = StringParam(
+    "OAUTH_CALLBACK_URL", default="http://127.0.0.1:5001/demo-postr/us-central1/oauth_callback"
+)
+ACCOUNT_SECRETS = [TOKEN_ENCRYPTION_KEYS, *OAUTH_CLIENT_SECRETS.values()]
+
+# --- billing (Stripe) --------------------------------------------------------------
+# Stripe's secret API key (sk_...) and the webhook endpoint's signing secret (whsec_...).
+STRIPE_SECRET_KEY = SecretParam("STRIPE_SECRET_KEY")
+STRIPE_WEBHOOK_SECRET = SecretParam("STRIPE_WEBHOOK_SECRET")
+# Stripe's API address; the local stack and the tests point it at a loopback stand-in.
+STRIPE_API_BASE = StringParam("STRIPE_API_BASE", default="https://api.stripe.com")
+# The recurring Stripe Price each paid plan is sold at; empty means it cannot be bought.
+STRIPE_PRICE_PRO = StringParam("STRIPE_PRICE_PRO", default="")
+STRIPE_PRICE_BUSINESS = StringParam("STRIPE_PRICE_BUSINESS", default="")
+# Days a paid plan stays usable after a renewal payment fails (the grace period).
+BILLING_GRACE_DAYS = IntParam("BILLING_GRACE_DAYS", default=7)
+# Years payment records (retention="payment") are kept after an account is deleted:
+# bookkeeping law, not the two-year content purge; 10 covers the longest common EU rule.
+PAYMENT_RETENTION_YEARS = IntParam("PAYMENT_RETENTION_YEARS", default=10)
+BILLING_SECRETS = [STRIPE_SECRET_KEY]
+# The webhook also sends notices (payment failed), so it needs the email key too.
+STRIPE_WEBHOOK_SECRETS = [STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET, RESEND_API_KEY]
+
+# --- ai (policy 2.4: OpenAI, and xAI's Grok through its OpenAI-compatible API) ------
+# Provider API keys; an unset key means that provider's models answer UNAVAILABLE.
+OPENAI_API_KEY = SecretParam("OPENAI_API_KEY")
+XAI_API_KEY = SecretParam("XAI_API_KEY")
+# API addresses (the openai SDK's base_url); tests point them at a loopback fake.
+OPENAI_BASE_URL = StringParam("OPENAI_BASE_URL", default="https://api.openai.com/v1")
+XAI_BASE_URL = StringParam("XAI_BASE_URL", default="https://api.x.ai/v1")
+AI_SECRETS = [OPENAI_API_KEY, XAI_API_KEY]

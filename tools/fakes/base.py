@@ -55,7 +55,8 @@ class Reply:
 
 
 class FakeServer:
-    def __init__(self):
+    def __init__(self, port: int = 0):
+        """port 0: any free port (tests); a fixed one for the local stack."""
         self.requests: list[Request] = []
         self._routes: list[tuple[str, re.Pattern, Any]] = []
         self._scripted: list[tuple[str | None, Reply]] = []
@@ -97,7 +98,7 @@ class FakeServer:
 
             do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _handle
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
         self.server.daemon_threads = True
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
         # A short poll interval: stop() waits one interval for serve_forever to notice.
