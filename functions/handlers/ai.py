@@ -45,9 +45,10 @@ def _one_of(what: str, choices):
 
 
 def _networks() -> list[str]:
+    """Networks AI writes for: those with a module and a row in the rules table."""
     from platforms import names
 
-    return names()
+    return sorted(set(names()) & set(ai_networks.NETWORK_RULES))
 
 
 _check_model = _one_of("model", lambda: ai_models.MODEL_IDS)

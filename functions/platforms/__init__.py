@@ -15,6 +15,11 @@ REGISTRY: dict[str, str] = {
     "threads": "threads",
     "linkedin": "linkedin",
     "mastodon": "mastodon",
+    "instagram": "instagram",
+    "facebook": "facebook",
+    "tiktok": "tiktok",
+    "youtube": "youtube",
+    "pinterest": "pinterest",
 }
 
 

@@ -287,3 +287,13 @@ def test_history_lists_the_callers_requests_newest_first_page_by_page(call, user
 def test_a_malformed_history_cursor_is_refused(call, user):
     status, body = call("ai_history", {"before": "2026-01-01; drop"}, user.token)
     assert status == 400 and body["error"]["status"] == "INVALID_ARGUMENT"
+
+
+def test_a_caption_for_instagram_is_judged_on_its_words_not_on_missing_media(call, user, openai_fake, ledger):
+    # Instagram's validate also says a post needs an image; AI writes only the caption.
+    openai_fake.answer({"instagram": "Our second shop opens Monday #bakery"})
+    status, body = call("ai_generate", {"brief": "Second shop opens Monday", "networks": ["instagram"]}, user.token)
+    assert status == 200, body
+    assert body["result"]["posts"] == [{"network": "instagram", "text": "Our second shop opens Monday #bakery",
+                                        "fits": True, "adjustments": [], "problems": []}]
+    assert len(ledger(user.uid)) == 1  # no second, "shorter" call was made

@@ -1,24 +1,6 @@
 """Shared helpers for the network modules' contract tests."""
 
-import io
-
 import pytest
-
-from platforms.base import Media
-
-
-def media_from_bytes(data: bytes, *, kind="image", mime_type="image/png", alt_text="a test image",
-                     width=1200, height=800, duration_s=None, url=None) -> Media:
-    """A Media whose bytes stream from memory in the chunk size the module asks for."""
-
-    def chunks(size: int):
-        stream = io.BytesIO(data)
-        while piece := stream.read(size):
-            yield piece
-
-    return Media(kind=kind, mime_type=mime_type, size=len(data), alt_text=alt_text, width=width,
-                 height=height, duration_s=duration_s, chunks=chunks, url=url)
-
 
 @pytest.fixture
 def fake_env(monkeypatch):
@@ -29,7 +11,6 @@ def fake_env(monkeypatch):
             monkeypatch.setenv(name, value)
 
     return point
-
 
 # --- bluesky ---------------------------------------------------------------------
 import base64 as _b64  # noqa: E402
@@ -45,7 +26,6 @@ import time as _time  # noqa: E402
 from pathlib import Path as _Path  # noqa: E402
 
 _PDS_DIR = _Path(__file__).resolve().parents[2] / "tools" / "bluesky-pds"
-
 
 class BlueskyPDS:
     """The reference Bluesky PDS with its PLC directory (tools/bluesky-pds/pds.mjs),
@@ -126,13 +106,11 @@ class BlueskyPDS:
         sig = _hmac.new(self.jwt_secret.encode(), f"{head}.{body}".encode(), _hashlib.sha256).digest()
         return f"{head}.{body}.{_b64.urlsafe_b64encode(sig).rstrip(b'=').decode()}"
 
-
 @pytest.fixture(scope="session")
 def bluesky_pds():
     pds = BlueskyPDS().start()
     yield pds
     pds.stop()
-
 
 @pytest.fixture(scope="session")
 def _bluesky_fake_server():
@@ -140,7 +118,6 @@ def _bluesky_fake_server():
 
     with BlueskyFake() as fake:
         yield fake
-
 
 @pytest.fixture
 def bluesky_fake(_bluesky_fake_server):

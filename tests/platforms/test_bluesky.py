@@ -6,7 +6,7 @@ reference PDS in test_bluesky_pds.py."""
 import datetime as dt
 
 import pytest
-from conftest import media_from_bytes
+from platform_media import media_from_bytes
 
 import platforms
 from core import clock

@@ -16,7 +16,7 @@ import pytest
 from platforms.base import AppCredentials, PostContent
 from platforms.bluesky import PLATFORM
 from platforms.errors import AuthExpired, Permanent, RateLimited
-from conftest import media_from_bytes
+from platform_media import media_from_bytes
 
 APP = AppCredentials(client_id="")
 

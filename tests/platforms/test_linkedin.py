@@ -18,7 +18,7 @@ from platforms import linkedin as li
 from platforms.base import AppCredentials, Metrics, Platform, PostContent, Tokens
 from platforms.errors import AuthExpired, OutcomeUnknown, Permanent, RateLimited, Transient
 
-from conftest import media_from_bytes  # tests/platforms/conftest.py
+from platform_media import media_from_bytes
 
 APP = AppCredentials("li-client", "li-secret")
 REDIRECT = "https://app.postr.example/oauth/linkedin"

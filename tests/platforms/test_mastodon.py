@@ -17,7 +17,7 @@ from platforms.base import AppCredentials, PostContent, Profile, Tokens
 from platforms.errors import AuthExpired, Permanent, RateLimited, Transient
 from platforms.mastodon_text import status_length
 
-from conftest import media_from_bytes  # tests/platforms/conftest.py
+from platform_media import media_from_bytes
 
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 40
 SCOPES = "read:accounts read:statuses write:statuses write:media"
