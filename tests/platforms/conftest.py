@@ -2,6 +2,7 @@
 
 import pytest
 
+
 @pytest.fixture
 def fake_env(monkeypatch):
     """Point a module's base-URL params at a fake: fake_env(X_API_URL=fake.url)."""
@@ -11,6 +12,7 @@ def fake_env(monkeypatch):
             monkeypatch.setenv(name, value)
 
     return point
+
 
 # --- bluesky ---------------------------------------------------------------------
 import base64 as _b64  # noqa: E402
@@ -26,6 +28,7 @@ import time as _time  # noqa: E402
 from pathlib import Path as _Path  # noqa: E402
 
 _PDS_DIR = _Path(__file__).resolve().parents[2] / "tools" / "bluesky-pds"
+
 
 class BlueskyPDS:
     """The reference Bluesky PDS with its PLC directory (tools/bluesky-pds/pds.mjs),
@@ -44,8 +47,14 @@ class BlueskyPDS:
         if not node.exists():
             pytest.fail(f"The Bluesky PDS is not installed ({node} is missing): run `make setup`.")
         self.proc = _subprocess.Popen(
-            [str(node), "pds.mjs"], cwd=_PDS_DIR, stdin=_subprocess.PIPE, stdout=_subprocess.PIPE,
-            stderr=self.log, env={**_os.environ, "PDS_JWT_SECRET": self.jwt_secret}, start_new_session=True)
+            [str(node), "pds.mjs"],
+            cwd=_PDS_DIR,
+            stdin=_subprocess.PIPE,
+            stdout=_subprocess.PIPE,
+            stderr=self.log,
+            env={**_os.environ, "PDS_JWT_SECRET": self.jwt_secret},
+            start_new_session=True,
+        )
         selector = _selectors.DefaultSelector()
         selector.register(self.proc.stdout, _selectors.EVENT_READ)
         deadline = _time.monotonic() + 60
@@ -81,8 +90,11 @@ class BlueskyPDS:
 
     def create_account(self, name: str, password: str = "account-pw-123") -> dict:
         """A new account `<name>.test`; returns its session (accessJwt, did, handle...)."""
-        r = self.xrpc("POST", "com.atproto.server.createAccount",
-                      json={"handle": f"{name}.test", "email": f"{name}@example.com", "password": password})
+        r = self.xrpc(
+            "POST",
+            "com.atproto.server.createAccount",
+            json={"handle": f"{name}.test", "email": f"{name}@example.com", "password": password},
+        )
         assert r.status_code == 200, r.text
         return r.json()
 
@@ -101,10 +113,12 @@ class BlueskyPDS:
         now = int(_time.time())
         head = enc({"typ": "at+jwt", "alg": "HS256"})
         service_did = self.xrpc("GET", "com.atproto.server.describeServer").json()["did"]
-        body = enc({"scope": "com.atproto.appPass", "aud": service_did, "sub": did,
-                    "iat": now - 7300, "exp": now - 100})
+        body = enc(
+            {"scope": "com.atproto.appPass", "aud": service_did, "sub": did, "iat": now - 7300, "exp": now - 100}
+        )
         sig = _hmac.new(self.jwt_secret.encode(), f"{head}.{body}".encode(), _hashlib.sha256).digest()
         return f"{head}.{body}.{_b64.urlsafe_b64encode(sig).rstrip(b'=').decode()}"
+
 
 @pytest.fixture(scope="session")
 def bluesky_pds():
@@ -112,12 +126,14 @@ def bluesky_pds():
     yield pds
     pds.stop()
 
+
 @pytest.fixture(scope="session")
 def _bluesky_fake_server():
     from fakes.bluesky import BlueskyFake
 
     with BlueskyFake() as fake:
         yield fake
+
 
 @pytest.fixture
 def bluesky_fake(_bluesky_fake_server):
