@@ -78,9 +78,24 @@ def connect_with_app_password(req: https_fn.CallableRequest):
     return _serve(req, "accounts", "connect_with_app_password")
 
 
+@on_call(secrets=settings.ACCOUNT_SECRETS)
+def list_pending_choices(req: https_fn.CallableRequest):
+    return _serve(req, "accounts", "list_pending_choices")
+
+
+@on_call(secrets=settings.ACCOUNT_SECRETS)
+def complete_connection(req: https_fn.CallableRequest):
+    return _serve(req, "accounts", "complete_connection")
+
+
 @on_call()
 def list_accounts(req: https_fn.CallableRequest):
     return _serve(req, "accounts", "list_accounts")
+
+
+@on_call(secrets=settings.ACCOUNT_SECRETS)
+def list_boards(req: https_fn.CallableRequest):
+    return _serve(req, "accounts", "list_boards")
 
 
 @on_call(secrets=settings.ACCOUNT_SECRETS)

@@ -58,6 +58,11 @@ LOCAL_SECRETS = {
     "X_CLIENT_SECRET": "local-x-client-secret",
     "THREADS_CLIENT_SECRET": "local-threads-client-secret",
     "LINKEDIN_CLIENT_SECRET": "local-linkedin-client-secret",
+    "INSTAGRAM_CLIENT_SECRET": "local-instagram-client-secret",
+    "FACEBOOK_CLIENT_SECRET": "local-facebook-client-secret",
+    "TIKTOK_CLIENT_SECRET": "local-tiktok-client-secret",
+    "YOUTUBE_CLIENT_SECRET": "local-youtube-client-secret",
+    "PINTEREST_CLIENT_SECRET": "local-pinterest-client-secret",
 }
 LOCAL_PRICES = {"STRIPE_PRICE_PRO": "price_pro_local", "STRIPE_PRICE_BUSINESS": "price_business_local"}
 
@@ -299,6 +304,11 @@ class Stack:
             "X_CLIENT_ID": "local-x-client",
             "THREADS_CLIENT_ID": "local-threads-client",
             "LINKEDIN_CLIENT_ID": "local-linkedin-client",
+            "INSTAGRAM_CLIENT_ID": "local-instagram-client",
+            "FACEBOOK_CLIENT_ID": "local-facebook-client",
+            "TIKTOK_CLIENT_KEY": "local-tiktok-client",
+            "YOUTUBE_CLIENT_ID": "local-youtube-client",
+            "PINTEREST_CLIENT_ID": "local-pinterest-client",
             **self.params,
         }
         if self.firestore_mode != "official":

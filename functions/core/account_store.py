@@ -133,3 +133,21 @@ def expiring_before(deadline: _dt.datetime) -> list:
              .where(filter=FieldFilter("status", "==", ACTIVE))
              .where(filter=FieldFilter("tokenExpiresAt", "<=", deadline)))
     return list(query.stream())
+
+
+def seal_tokens(tokens, context: str) -> str:
+    """All of a Tokens sealed as one value (a connection waiting for a choice)."""
+    return crypto.seal(json.dumps({
+        "access_token": tokens.access_token, "refresh_token": tokens.refresh_token,
+        "expires_at": tokens.expires_at.isoformat() if tokens.expires_at else None,
+        "scopes": list(tokens.scopes), "extra": tokens.extra,
+    }, default=str), context)
+
+
+def open_tokens(sealed: str, context: str):
+    from platforms.base import Tokens
+
+    data = json.loads(crypto.open_sealed(sealed, context))
+    expires = _dt.datetime.fromisoformat(data["expires_at"]) if data.get("expires_at") else None
+    return Tokens(data["access_token"], data.get("refresh_token"), expires, data.get("scopes") or [],
+                  data.get("extra") or {})

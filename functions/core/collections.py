@@ -70,3 +70,7 @@ AI_HISTORY = "aiHistory"
 USER_DATA[AI_USAGE] = UserData(kind="owned", export=True, retention="content")
 USER_DATA[AI_USAGE_MONTHLY] = UserData(kind="owned", export=True, retention="content", private_fields=("reservations",))
 USER_DATA[AI_HISTORY] = UserData(kind="owned", export=True, retention="content")
+
+# A connection waiting for the person's choice (a Facebook Page): sealed tokens, 15 minutes.
+PENDING_CONNECTIONS = "pendingConnections"
+USER_DATA[PENDING_CONNECTIONS] = UserData(kind="owned", export=False, retention="content")

@@ -49,11 +49,21 @@ OAUTH_CLIENT_IDS = {
     "x": StringParam("X_CLIENT_ID", default=""),
     "threads": StringParam("THREADS_CLIENT_ID", default=""),
     "linkedin": StringParam("LINKEDIN_CLIENT_ID", default=""),
+    "instagram": StringParam("INSTAGRAM_CLIENT_ID", default=""),
+    "facebook": StringParam("FACEBOOK_CLIENT_ID", default=""),
+    "tiktok": StringParam("TIKTOK_CLIENT_KEY", default=""),
+    "youtube": StringParam("YOUTUBE_CLIENT_ID", default=""),
+    "pinterest": StringParam("PINTEREST_CLIENT_ID", default=""),
 }
 OAUTH_CLIENT_SECRETS = {
     "x": SecretParam("X_CLIENT_SECRET"),
     "threads": SecretParam("THREADS_CLIENT_SECRET"),
     "linkedin": SecretParam("LINKEDIN_CLIENT_SECRET"),
+    "instagram": SecretParam("INSTAGRAM_CLIENT_SECRET"),
+    "facebook": SecretParam("FACEBOOK_CLIENT_SECRET"),
+    "tiktok": SecretParam("TIKTOK_CLIENT_SECRET"),
+    "youtube": SecretParam("YOUTUBE_CLIENT_SECRET"),
+    "pinterest": SecretParam("PINTEREST_CLIENT_SECRET"),
 }
 # Where networks send the browser back: the oauth_callback HTTP function (in
 # production behind Firebase Hosting, on the web app's origin, so the

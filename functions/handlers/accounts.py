@@ -12,13 +12,14 @@ from pydantic import BaseModel, ConfigDict, StringConstraints
 
 import platforms
 from core import account_store, clock, crypto, db, log, notify, plans, settings, users
-from core.collections import ACCOUNT_TOKENS, ACCOUNTS, MASTODON_APPS, OAUTH_STATES, POSTS
+from core.collections import ACCOUNT_TOKENS, ACCOUNTS, MASTODON_APPS, OAUTH_STATES, PENDING_CONNECTIONS, POSTS
 from core.edge import Caller, callable_handler
 from core.errors import FailedPrecondition, InvalidArgument, NotFound, ResourceExhausted, Unavailable
 from platforms.base import AppCredentials
 from platforms.errors import AuthExpired, PlatformError, RateLimited, Transient
 
 STATE_TTL = _dt.timedelta(minutes=10)
+CHOICE_TTL = _dt.timedelta(minutes=15)
 
 # How long before expiry each network's token is refreshed (its lifetime decides).
 REFRESH_AHEAD = {
@@ -27,6 +28,11 @@ REFRESH_AHEAD = {
     "threads": _dt.timedelta(days=7),  # long-lived tokens live 60 days
     "linkedin": _dt.timedelta(days=7),  # access tokens live 60 days
     "mastodon": _dt.timedelta(days=1),  # usually no expiry at all
+    "instagram": _dt.timedelta(days=7),  # long-lived tokens live 60 days
+    "facebook": _dt.timedelta(days=7),  # long-lived user tokens live 60 days
+    "tiktok": _dt.timedelta(hours=2),  # access tokens live 24 hours
+    "youtube": _dt.timedelta(minutes=15),  # Google access tokens live 1 hour
+    "pinterest": _dt.timedelta(days=3),  # access tokens live 30 days
 }
 DEFAULT_REFRESH_AHEAD = _dt.timedelta(hours=1)
 
@@ -52,6 +58,19 @@ class ConnectWithAppPassword(_Strict):
 
 class ListAccounts(_Strict):
     pass
+
+
+class PendingChoices(_Strict):
+    pendingId: Annotated[str, StringConstraints(min_length=1, max_length=100)]
+
+
+class CompleteConnection(_Strict):
+    pendingId: Annotated[str, StringConstraints(min_length=1, max_length=100)]
+    choiceId: Annotated[str, StringConstraints(min_length=1, max_length=100)]
+
+
+class ListBoards(_Strict):
+    accountId: Annotated[str, StringConstraints(min_length=1, max_length=100)]
 
 
 class DisconnectAccount(_Strict):
@@ -193,6 +212,28 @@ def list_accounts(caller: Caller, _payload: ListAccounts) -> dict:
     return {"accounts": accounts}
 
 
+@callable_handler(ListBoards)
+def list_boards(caller: Caller, payload: ListBoards) -> dict:
+    """The boards a connected Pinterest account can pin to (a post names one)."""
+    users.load_active(caller.uid)
+    snap = db.doc(ACCOUNTS, payload.accountId).get()
+    if not snap.exists or snap.get("uid") != caller.uid:
+        raise NotFound("That account is not connected to your postr account.")
+    platform = _platform(snap.get("network"))
+    if not hasattr(platform, "boards"):
+        raise InvalidArgument(f"{platform.display_name} has no boards.")
+    tokens = account_store.load_tokens(payload.accountId)
+    try:
+        boards = platform.boards(tokens)
+    except AuthExpired:
+        raise FailedPrecondition(f"Your {platform.display_name} connection expired; reconnect it.") from None
+    except (Transient, RateLimited) as err:
+        raise Unavailable(err.message) from None
+    except PlatformError as err:
+        raise FailedPrecondition(err.message) from None
+    return {"boards": [{"id": b.id, "name": b.name, "privacy": b.privacy, "owner": b.owner_username} for b in boards]}
+
+
 @callable_handler(DisconnectAccount)
 def disconnect_account(caller: Caller, payload: DisconnectAccount) -> dict:
     users.load_active(caller.uid)
@@ -288,6 +329,9 @@ def _complete(request) -> dict:
                     if flow.get("verifier") else None)
         tokens = platform.exchange_code(_app(network, flow.get("instance")), code=code, redirect_uri=flow["redirectUri"],
                                         code_verifier=verifier)
+        if hasattr(platform, "pages"):
+            # A Facebook login is for a person; postr posts as a Page they pick next.
+            return {"choose": network, "pending": _hold_for_choice(uid, network, tokens)}
         who = platform.profile(tokens)
     except PlatformError as err:
         log.warn("oauth exchange failed", network=network, error=type(err).__name__, detail=err.detail)
@@ -301,6 +345,64 @@ def _complete(request) -> dict:
     doc_id, created = account_store.save(uid, network, who, tokens)
     log.security_event("account_connected", uid, network=network, accountId=doc_id, created=created)
     return {"connected": network, "account": doc_id}
+
+
+def _hold_for_choice(uid: str, network: str, tokens) -> str:
+    ref = db.client().collection(PENDING_CONNECTIONS).document()
+    now = clock.now()
+    ref.set({"uid": uid, "network": network, "createdAt": now, "expiresAt": now + CHOICE_TTL,
+             "tokens": account_store.seal_tokens(tokens, f"{PENDING_CONNECTIONS}/{ref.id}")})
+    return ref.id
+
+
+def _pending(caller: Caller, pending_id: str):
+    ref = db.doc(PENDING_CONNECTIONS, pending_id)
+    snap = ref.get()
+    if not snap.exists or snap.get("uid") != caller.uid:
+        raise NotFound("That connection is not waiting for a choice. Start connecting again.")
+    if snap.get("expiresAt") <= clock.now():
+        ref.delete()
+        raise FailedPrecondition("That connection waited too long for a choice. Start connecting again.")
+    data = snap.to_dict()
+    return ref, data, account_store.open_tokens(data["tokens"], f"{PENDING_CONNECTIONS}/{pending_id}")
+
+
+@callable_handler(PendingChoices)
+def list_pending_choices(caller: Caller, payload: PendingChoices) -> dict:
+    """The Pages a person can connect after signing in to Facebook (no tokens)."""
+    users.load_active(caller.uid)
+    _, data, tokens = _pending(caller, payload.pendingId)
+    try:
+        pages = _platform(data["network"]).pages(tokens)
+    except (Transient, RateLimited) as err:
+        raise Unavailable(err.message) from None
+    except PlatformError as err:
+        raise FailedPrecondition(err.message) from None
+    return {"network": data["network"],
+            "choices": [{"id": p.id, "name": p.name, "pictureUrl": p.picture_url, "tasks": list(p.tasks)}
+                        for p in pages]}
+
+
+@callable_handler(CompleteConnection)
+def complete_connection(caller: Caller, payload: CompleteConnection) -> dict:
+    """Connect the Page the person chose; refuses one they do not manage."""
+    _, profile = users.load_active(caller.uid)
+    ref, data, tokens = _pending(caller, payload.pendingId)
+    network = data["network"]
+    platform = _platform(network)
+    try:
+        chosen = platform.select_page(tokens, payload.choiceId)
+        who = platform.profile(chosen)
+    except (Transient, RateLimited) as err:
+        raise Unavailable(err.message) from None
+    except PlatformError as err:
+        raise InvalidArgument(err.message) from None
+    if not db.doc(ACCOUNTS, account_store.account_id(caller.uid, network, who.account_id)).get().exists:
+        _check_room(caller.uid, profile.get("plan"))
+    doc_id, created = account_store.save(caller.uid, network, who, chosen)
+    ref.delete()
+    log.security_event("account_connected", caller.uid, network=network, accountId=doc_id, created=created)
+    return account_store.public_view(doc_id, db.doc(ACCOUNTS, doc_id).get().to_dict())
 
 
 def _consume_state(state: str) -> dict | None:

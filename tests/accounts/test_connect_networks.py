@@ -133,3 +133,59 @@ def test_a_bluesky_server_address_inside_our_network_is_refused(call, user, db, 
     assert status == 400, body
     assert message in body["error"]["message"]
     assert list(db.collection("accounts").where("uid", "==", user.uid).stream()) == []
+
+
+def test_facebook_connects_the_page_the_person_picks(call, user, new_user, db, callback, monkeypatch):
+    from fakes.facebook import FacebookFake
+
+    with FacebookFake() as fake:
+        monkeypatch.setenv("FACEBOOK_API_URL", fake.url)
+        monkeypatch.setenv("FACEBOOK_VIDEO_API_URL", f"{fake.url}/graph-video")
+        person = fake.add_user("Ada")
+        bakery = fake.add_page("Ada's Bakery", managers={person: ("CREATE_CONTENT", "MANAGE")})
+        other = fake.add_page("Someone Else's Page", managers={})
+        q = query_of(start(call, user, network="facebook"))
+        fake.add_app(q["client_id"], os.environ["FACEBOOK_CLIENT_SECRET"], q["redirect_uri"])
+        code = fake.issue_code(q["client_id"], q["redirect_uri"], person)
+        outcome = callback(f"state={q['state']}&code={code}", user.token)[2]
+        assert outcome["choose"] == "facebook" and outcome["pending"]
+        assert list(db.collection("accounts").where("uid", "==", user.uid).stream()) == []
+        pending = outcome["pending"]
+
+        status, body = call("list_pending_choices", {"pendingId": pending}, user.token)
+        assert status == 200, body
+        assert [c["name"] for c in body["result"]["choices"]] == ["Ada's Bakery"]
+        assert "token" not in repr(body).lower()
+        # Nobody else can see or finish this person's pending connection.
+        stranger = new_user("Stranger")
+        assert call("list_pending_choices", {"pendingId": pending}, stranger.token)[0] == 404
+
+        status, body = call("complete_connection", {"pendingId": pending, "choiceId": other}, user.token)
+        assert status == 400 and "do not manage that page" in body["error"]["message"]
+        status, body = call("complete_connection", {"pendingId": pending, "choiceId": bakery}, user.token)
+        assert status == 200, body
+        assert body["result"]["displayName"] == "Ada's Bakery"
+        acc, raw = stored(db, body["result"]["id"])
+        assert acc["accountId"] == bakery and raw["access"].startswith("v1.")
+        # A pending connection is used once.
+        assert call("complete_connection", {"pendingId": pending, "choiceId": bakery}, user.token)[0] == 404
+
+
+def test_pinterest_connects_and_lists_only_the_persons_boards(call, user, new_user, db, callback, monkeypatch):
+    from fakes.pinterest import PinterestFake
+
+    with PinterestFake(client_id=os.environ["PINTEREST_CLIENT_ID"],
+                       client_secret=os.environ["PINTEREST_CLIENT_SECRET"]) as fake:
+        monkeypatch.setenv("PINTEREST_API_URL", fake.url)
+        ada, bob = fake.add_user("ada.makes"), fake.add_user("bob.bakes", business_name=None)
+        fake.add_board(ada, "Recipes")
+        fake.add_board(bob, "Bob's secret board")
+        q = query_of(start(call, user, network="pinterest"))
+        code = fake.consent(ada, q["redirect_uri"], q["scope"])
+        outcome = callback(f"state={q['state']}&code={code}", user.token)[2]
+        assert outcome["connected"] == "pinterest", outcome
+        status, body = call("list_boards", {"accountId": outcome["account"]}, user.token)
+        assert status == 200, body
+        assert [b["name"] for b in body["result"]["boards"]] == ["Recipes"]
+        stranger = new_user("Stranger")
+        assert call("list_boards", {"accountId": outcome["account"]}, stranger.token)[0] == 404
