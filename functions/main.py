@@ -172,3 +172,77 @@ def ai_hashtags(req: https_fn.CallableRequest):
 @on_call()
 def ai_history(req: https_fn.CallableRequest):
     return _serve(req, "ai", "ai_history")
+
+
+# --- privacy (policy 6, 7, 11; support 2.1) ------------------------------------------
+# Task targets are private: only the tasks service account (TASKS_SERVICE_ACCOUNT)
+# may invoke them in production.
+
+
+@on_call()
+def request_export(req: https_fn.CallableRequest):
+    return _serve(req, "privacy", "request_export")
+
+
+@on_call()
+def get_export(req: https_fn.CallableRequest):
+    return _serve(req, "privacy", "get_export")
+
+
+@https_fn.on_request(invoker="private", timeout_sec=1800, memory=options.MemoryOption.GB_1,
+                     secrets=settings.NOTIFY_SECRETS)
+def build_export(req: https_fn.Request) -> https_fn.Response:
+    from handlers import privacy
+
+    return privacy.build_export(req)
+
+
+@on_call(secrets=settings.DELETION_SECRETS, timeout_sec=300)
+def delete_account(req: https_fn.CallableRequest):
+    return _serve(req, "privacy", "delete_account")
+
+
+@scheduler_fn.on_schedule(schedule="every 1 hours", secrets=settings.DELETION_SECRETS, timeout_sec=540)
+def resume_account_deletions(_event: scheduler_fn.ScheduledEvent) -> None:
+    from handlers import privacy
+
+    privacy.resume_account_deletions()
+
+
+@scheduler_fn.on_schedule(schedule="every day 03:00", timeout_sec=540)
+def purge_expired_accounts(_event: scheduler_fn.ScheduledEvent) -> None:
+    from handlers import privacy
+
+    privacy.purge_expired_accounts()
+
+
+@on_call()
+def list_privacy_requests(req: https_fn.CallableRequest):
+    return _serve(req, "privacy", "list_privacy_requests")
+
+
+@on_call()
+def complete_privacy_request(req: https_fn.CallableRequest):
+    return _serve(req, "privacy", "complete_privacy_request")
+
+
+@on_call()
+def publish_policy_version(req: https_fn.CallableRequest):
+    return _serve(req, "privacy", "publish_policy_version")
+
+
+@https_fn.on_request(invoker="private", timeout_sec=540, secrets=settings.NOTIFY_SECRETS)
+def announce_policy_version(req: https_fn.Request) -> https_fn.Response:
+    from handlers import privacy
+
+    return privacy.announce_policy_version(req)
+
+
+@on_call()
+def accept_policy(req: https_fn.CallableRequest):
+    return _serve(req, "privacy", "accept_policy")
+
+
+@on_call(secrets=settings.NOTIFY_SECRETS)
+def send_support_message(req: https_fn.CallableRequest):
+    return _serve(req, "privacy", "send_support_message")

@@ -44,3 +44,11 @@ def calling(what: str):
             stripeCode=exc.code, stripeRequestId=exc.request_id,
         )
         raise Unavailable("Our payment provider could not be reached. Please try again in a moment.") from None
+
+
+def cancel_subscription_now(subscription_id: str) -> dict:
+    """End a subscription at once, not at the period's end (account deletion, policy 7.3):
+    DELETE /v1/subscriptions/{id}, which answers the canceled subscription. No final
+    invoice and no proration (Stripe's defaults). DELETE needs no idempotency key."""
+    with calling("subscriptions.cancel"):
+        return client().v1.subscriptions.cancel(subscription_id).to_dict()

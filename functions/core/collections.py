@@ -71,6 +71,35 @@ USER_DATA[AI_USAGE] = UserData(kind="owned", export=True, retention="content")
 USER_DATA[AI_USAGE_MONTHLY] = UserData(kind="owned", export=True, retention="content", private_fields=("reservations",))
 USER_DATA[AI_HISTORY] = UserData(kind="owned", export=True, retention="content")
 
+# --- privacy (policy 6, 7, 11; issue 8) -------------------------------------------------
+# retention="legal": records kept to show a person's rights were honoured (no content, no
+# PII beyond the uid); neither "content" (purged) nor "payment" (kept for bookkeeping).
+USER_DATA[POSTS] = UserData(kind="owned", export=True, retention="content")
+# Analytics snapshots of posts and accounts (the analytics feature owns the shape; each carries uid).
+METRICS = "metrics"
+USER_DATA[METRICS] = UserData(kind="owned", export=True, retention="content")
+# Every export, deletion, correction and privacy message, with its 30-day due date (policy 7.5).
+PRIVACY_REQUESTS = "privacyRequests"
+USER_DATA[PRIVACY_REQUESTS] = UserData(kind="owned", export=True, retention="legal")
+# One document per data export: status, the archive's place in Storage, counts.
+EXPORTS = "exports"
+USER_DATA[EXPORTS] = UserData(kind="owned", export=True, retention="content", private_fields=("leaseUntil",))
+# Support and feedback messages sent to the operator (policy 2.1).
+SUPPORT_MESSAGES = "supportMessages"
+USER_DATA[SUPPORT_MESSAGES] = UserData(kind="owned", export=True, retention="content")
+# {uid}_{version}: when the person accepted a privacy policy version (policy 11).
+POLICY_ACCEPTANCES = "policyAcceptances"
+USER_DATA[POLICY_ACCEPTANCES] = UserData(kind="owned", export=True, retention="content")
+# Published privacy policy versions and the progress of their announcement (no one's data).
+POLICY_VERSIONS = "policyVersions"
+
+# Collections that hold nobody's personal data, each with the reason. Every collection name
+# above is in USER_DATA or here: tests/privacy checks it, so a new one cannot be forgotten.
+NOT_USER_DATA: dict[str, str] = {
+    MASTODON_APPS: "our app's registration at each Mastodon instance",
+    POLICY_VERSIONS: "the policy texts we publish and the progress of announcing them",
+}
+
 # A connection waiting for the person's choice (a Facebook Page): sealed tokens, 15 minutes.
 PENDING_CONNECTIONS = "pendingConnections"
 USER_DATA[PENDING_CONNECTIONS] = UserData(kind="owned", export=False, retention="content")

@@ -99,3 +99,27 @@ XAI_API_KEY = SecretParam("XAI_API_KEY")
 OPENAI_BASE_URL = StringParam("OPENAI_BASE_URL", default="https://api.openai.com/v1")
 XAI_BASE_URL = StringParam("XAI_BASE_URL", default="https://api.x.ai/v1")
 AI_SECRETS = [OPENAI_API_KEY, XAI_API_KEY]
+
+# --- privacy (policy 6, 7, 11) -------------------------------------------------------
+from firebase_functions.params import BoolParam  # noqa: E402
+
+# Years content, media, analytics and AI history are kept after an account is deleted (policy 6).
+CONTENT_RETENTION_YEARS = IntParam("CONTENT_RETENTION_YEARS", default=2)
+# The daily purge stops after this many deletions (documents and media files); the next run continues.
+PURGE_MAX_DELETES = IntParam("PURGE_MAX_DELETES", default=50000)
+# true: the purge only counts what it would delete, and deletes nothing.
+PURGE_DRY_RUN = BoolParam("PURGE_DRY_RUN", default=False)
+# The Cloud Tasks queue of privacy work (export archives, policy announcements).
+PRIVACY_TASKS_QUEUE = StringParam("PRIVACY_TASKS_QUEUE", default="privacy")
+# Where those tasks are delivered: the base address of this codebase's HTTP functions
+# (production: https://<region>-<project>.cloudfunctions.net); the default is the local emulator.
+PRIVACY_TASKS_URL = StringParam("PRIVACY_TASKS_URL", default="http://127.0.0.1:5001/demo-postr/us-central1")
+# The service account Cloud Tasks signs its OIDC token as (it needs run.invoker on the task
+# functions, which are private); empty sends no token (the local emulator checks none).
+TASKS_SERVICE_ACCOUNT = StringParam("TASKS_SERVICE_ACCOUNT", default="")
+# How long a data export's signed download link works; the app can ask for a fresh one.
+EXPORT_LINK_MINUTES = IntParam("EXPORT_LINK_MINUTES", default=60)
+# Days an export archive is kept in Storage before it is deleted.
+EXPORT_ARCHIVE_DAYS = IntParam("EXPORT_ARCHIVE_DAYS", default=7)
+# Deleting an account revokes network tokens, cancels Stripe and sends a confirmation.
+DELETION_SECRETS = [TOKEN_ENCRYPTION_KEYS, *OAUTH_CLIENT_SECRETS.values(), STRIPE_SECRET_KEY, RESEND_API_KEY]

@@ -12,6 +12,7 @@ fixture's own:
     POST /v1/checkout/sessions          GET /v1/checkout/sessions/{id}
     POST /v1/billing_portal/sessions
     GET  /v1/subscriptions/{id}         GET /v1/subscriptions?customer=&status=&limit=
+    DELETE /v1/subscriptions/{id}       (cancel at once)
 
 Like Stripe: form-encoded bodies with bracketed keys (decoded by qs-codec),
 Bearer secret keys (401 without), unknown parameters refused (400
@@ -77,6 +78,7 @@ _PORTAL_PARAMS = {"after_expiration", "configuration", "customer", "customer_acc
 _SUBSCRIPTION_LIST_PARAMS = {"automatic_tax", "collection_method", "created", "current_period_end",
                              "current_period_start", "customer", "customer_account", "ending_before", "expand",
                              "limit", "plan", "price", "starting_after", "status", "test_clock"}
+_SUBSCRIPTION_CANCEL_PARAMS = {"cancellation_details", "expand", "invoice_now", "prorate"}
 _STATUSES = {"incomplete", "incomplete_expired", "trialing", "active", "past_due", "canceled", "unpaid", "paused"}
 
 
@@ -131,6 +133,7 @@ class StripeFake(FakeServer):
             ("POST", r"/v1/billing_portal/sessions", self._create_portal_session),
             ("GET", r"/v1/subscriptions/(?P<id>[^/]+)", self._get_subscription),
             ("GET", r"/v1/subscriptions", self._list_subscriptions),
+            ("DELETE", r"/v1/subscriptions/(?P<id>[^/]+)", self._cancel_subscription),
         ]
         for method, path, handler in api:
             self.route(method, path, self._api(handler))
@@ -288,6 +291,20 @@ class StripeFake(FakeServer):
         subs.sort(key=lambda s: (s["created"], s["_seq"]), reverse=True)
         return {"object": "list", "data": [_public(s) for s in subs[:limit]], "has_more": len(subs) > limit,
                 "url": "/v1/subscriptions"}
+
+    def _cancel_subscription(self, req: Request, p: dict) -> dict:
+        """Cancel at once: the subscription answers `canceled`, with canceled_at and ended_at
+        now and cancellation_details.reason `cancellation_requested`."""
+        _known(p, _SUBSCRIPTION_CANCEL_PARAMS)
+        sub = self._find(self.subscriptions, req.match["id"], "subscription")
+        if sub["status"] in ("canceled", "incomplete_expired"):
+            # Not documented; this stand-in refuses, and postr never cancels an ended subscription.
+            raise ApiError(400, f"This subscription is already {sub['status']}.")
+        now = _now()
+        sub.update(status="canceled", ended_at=now, canceled_at=now, cancel_at=None, cancel_at_period_end=False)
+        sub["cancellation_details"] = {**sub["cancellation_details"], "reason": "cancellation_requested",
+                                       **(p.get("cancellation_details") or {})}
+        return _public(sub)
 
     def _find(self, table: dict, object_id: str, kind: str, param: str | None = None) -> dict:
         """A missing object named in the path is a 404; named by a parameter, a 400 on that parameter."""

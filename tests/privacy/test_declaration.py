@@ -1,0 +1,94 @@
+"""Which collections hold a person's data is declared once (core.collections.
+USER_DATA); export and the purge read it. These tests fail when a collection
+could be forgotten.
+
+How, honestly: the Firestore stand-in cannot list collections
+(ListCollectionIds), so the main check is on the code: every collection name
+the code uses must be a constant in core/collections.py, and every constant
+must be declared either in USER_DATA or in NOT_USER_DATA (with a reason).
+Then the data: no document of a NOT_USER_DATA collection carries `uid`, and
+every owned collection's documents carry it. Where the official emulator runs,
+a last test lists every collection that exists and checks it too."""
+
+import ast
+import pathlib
+
+import pytest
+
+from core import collections as model
+
+FUNCTIONS = pathlib.Path(__file__).resolve().parents[2] / "functions"
+
+
+def collection_constants() -> dict[str, str]:
+    """NAME = "value" string constants at the top of core/collections.py."""
+    tree = ast.parse((FUNCTIONS / "core" / "collections.py").read_text())
+    found = {}
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str):
+            for target in node.targets:
+                if isinstance(target, ast.Name) and target.id.isupper():
+                    found[target.id] = node.value.value
+    return found
+
+
+def names_used_in_code() -> set[tuple[str, str]]:
+    """Every literal string passed as a collection name anywhere in functions/:
+    client().collection("x") and db.doc("x", id)."""
+    used = set()
+    for path in FUNCTIONS.rglob("*.py"):
+        if "venv" in path.parts:
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if not isinstance(node, ast.Call) or not node.args or not isinstance(node.func, ast.Attribute):
+                continue
+            first = node.args[0]
+            if node.func.attr in ("collection", "doc") and isinstance(first, ast.Constant) \
+                    and isinstance(first.value, str):
+                used.add((first.value, str(path.relative_to(FUNCTIONS))))
+    return used
+
+
+def test_every_collection_constant_is_declared_one_way_or_the_other():
+    undeclared = {name: value for name, value in collection_constants().items()
+                  if value not in model.USER_DATA and value not in model.NOT_USER_DATA}
+    assert not undeclared, (
+        f"collections not declared: {undeclared}. Add USER_DATA[...] = UserData(...) in core/collections.py "
+        "(export and the retention purge read it), or NOT_USER_DATA[...] with why it holds nobody's data.")
+    assert not set(model.USER_DATA) & set(model.NOT_USER_DATA)
+
+
+def test_the_code_names_collections_only_through_declared_constants():
+    known = set(collection_constants().values())
+    stray = sorted((name, where) for name, where in names_used_in_code() if name not in known)
+    assert not stray, f"collection names used in code but not in core/collections.py: {stray}"
+
+
+def test_declarations_are_well_formed():
+    for name, spec in model.USER_DATA.items():
+        assert spec.kind in ("profile", "owned"), name
+        assert spec.retention in ("content", "payment", "legal"), name
+    assert [n for n, s in model.USER_DATA.items() if s.kind == "profile"] == [model.USERS]
+
+
+def test_what_the_database_holds_matches_the_declaration(db, stack):
+    """Every declared collection as it is in this run's database (the whole suite's data)."""
+    for name in model.NOT_USER_DATA:
+        carrying = [d.id for d in db.collection(name).limit(500).stream() if "uid" in (d.to_dict() or {})]
+        assert not carrying, f"{name} is declared as holding nobody's data, yet {carrying[:3]} carry uid"
+    for name, spec in model.USER_DATA.items():
+        if spec.kind == "owned":
+            missing = [d.id for d in db.collection(name).limit(500).stream() if "uid" not in (d.to_dict() or {})]
+            assert not missing, f"{name} documents without uid cannot be exported or purged: {missing[:3]}"
+
+
+def test_every_collection_in_the_database_is_declared(db, official_firestore):
+    if not official_firestore:
+        pytest.skip("the Firestore stand-in cannot list collections (ListCollectionIds); "
+                    "the code-level checks above cover it")
+    declared = set(model.USER_DATA) | set(model.NOT_USER_DATA)
+    for collection in db.collections():
+        if collection.id in declared:
+            continue
+        carrying = [d.id for d in collection.limit(50).stream() if "uid" in (d.to_dict() or {})]
+        assert not carrying, f"collection {collection.id} carries uid but is not declared in USER_DATA"

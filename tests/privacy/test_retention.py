@@ -1,0 +1,163 @@
+"""The retention purge (policy 6) with an injected clock: exactly what belongs
+to accounts deleted more than two years ago goes (content, media, analytics,
+AI history), nothing else does (payment records, the request register,
+accounts inside the window, live accounts); a run stopped halfway leaves a
+state the next run finishes; a second run is a no-op; dry runs delete nothing."""
+
+import datetime as dt
+import uuid
+
+import pytest
+
+from core import clock, retention
+from core.collections import USER_DATA
+from privacy_helpers import media_names, owned
+
+NOW = dt.datetime(2031, 6, 15, 12, 0, tzinfo=dt.timezone.utc)
+CONTENT = ("posts", "metrics", "aiHistory", "notifications", "aiUsage", "supportMessages")
+
+
+def seed(db, upload, *, deleted_at: dt.datetime | None, per_collection: int = 2, extra_history: int = 0) -> str:
+    """A person with content in several collections, payment records, a request on the
+    register and media. deleted_at None: a live account (no marks anywhere)."""
+    uid = f"ret-{uuid.uuid4().hex[:16]}"
+    mark = {"deletedAt": deleted_at} if deleted_at else {}
+    batch = db.batch()
+    batch.set(db.collection("users").document(uid),
+              {"uid": uid, "status": "deleted", "deletedAt": deleted_at} if deleted_at else
+              {"uid": uid, "status": "active", "email": f"{uid}@example.com"})
+    for name in CONTENT:
+        for i in range(per_collection):
+            batch.set(db.collection(name).document(f"{uid}-{i}"), {"uid": uid, "n": i, **mark})
+    for name in ("billingCustomers", "subscriptions"):
+        batch.set(db.collection(name).document(uid), {"uid": uid, "stripeCustomerId": f"cus_{uid[-8:]}"})
+    batch.set(db.collection("billingEvents").document(f"evt_{uid}"), {"uid": uid, "type": "invoice.paid"})
+    batch.set(db.collection("privacyRequests").document(f"req-{uid}"),
+              {"uid": uid, "type": "deletion", "status": "completed"})
+    batch.commit()
+    for start in range(0, extra_history, 500):
+        batch = db.batch()
+        for i in range(start, min(start + 500, extra_history)):
+            batch.set(db.collection("aiHistory").document(f"{uid}-h{i}"), {"uid": uid, "n": i, **mark})
+        batch.commit()
+    upload(uid, "a.png", b"png")
+    upload(uid, "dir/b.mp4", b"mp4", "video/mp4")
+    return uid
+
+
+def remaining(db, uid: str) -> dict:
+    found = {name: len(owned(db, name, uid)) for name, spec in USER_DATA.items() if spec.kind == "owned"}
+    found = {k: v for k, v in found.items() if v}
+    if db.collection("users").document(uid).get().exists:
+        found["users"] = 1
+    if media_names(uid):
+        found["media"] = len(media_names(uid))
+    return found
+
+
+PAYMENT_AND_LEGAL = {"billingCustomers": 1, "subscriptions": 1, "billingEvents": 1, "privacyRequests": 1}
+
+
+def test_purge_deletes_exactly_what_is_past_two_years(db, upload):
+    expired = seed(db, upload, deleted_at=NOW - dt.timedelta(days=2 * 365 + 2))
+    inside = seed(db, upload, deleted_at=NOW - dt.timedelta(days=2 * 365 - 2))
+    live = seed(db, upload, deleted_at=None)
+    # Written after the deletion without a mark (a late task): found by uid all the same.
+    db.collection("metrics").document(f"{expired}-late").set({"uid": expired, "likes": 1})
+    before_inside, before_live = remaining(db, inside), remaining(db, live)
+
+    with clock.frozen(NOW):
+        report = retention.purge(dry_run=False)
+
+    assert report["complete"] is True
+    assert remaining(db, expired) == PAYMENT_AND_LEGAL  # payment records and the register stay
+    assert remaining(db, inside) == before_inside
+    assert remaining(db, live) == before_live
+    assert report["removed"]["metrics"] >= 3 and report["media"] >= 2 and report["profiles"] >= 1
+    assert report["cutoff"] == NOW.replace(year=2029)
+
+
+def test_two_years_are_calendar_years():
+    assert retention.cutoff(NOW, 2) == dt.datetime(2029, 6, 15, 12, 0, tzinfo=dt.timezone.utc)
+    leap = dt.datetime(2028, 2, 29, tzinfo=dt.timezone.utc)
+    assert retention.cutoff(leap, 2) == dt.datetime(2026, 2, 28, tzinfo=dt.timezone.utc)
+
+
+def test_a_purge_stopped_halfway_is_consistent_and_the_next_run_finishes(db, upload):
+    expired = seed(db, upload, deleted_at=NOW - dt.timedelta(days=800), extra_history=1100)
+    other = seed(db, upload, deleted_at=NOW - dt.timedelta(days=900))
+
+    class Stop(Exception):
+        pass
+
+    def stop_inside_ai_history(report):
+        if report.removed.get("aiHistory"):
+            raise Stop()  # the instance dies right after a commit
+
+    with clock.frozen(NOW), pytest.raises(Stop):
+        retention.purge(dry_run=False, after_batch=stop_inside_ai_history)
+    # Stopped mid-way: some content gone, every marker still there, so nothing is orphaned.
+    left = remaining(db, expired)
+    assert left["users"] == 1 and left["media"] == 2 and 0 < left.get("aiHistory", 0) < 1100 + 2
+    assert remaining(db, other)["users"] == 1
+
+    with clock.frozen(NOW):
+        bounded = retention.purge(dry_run=False, max_deletes=300)
+    assert bounded["complete"] is False and bounded["total"] == 300
+    assert remaining(db, expired)["users"] == 1
+
+    with clock.frozen(NOW):
+        final = retention.purge(dry_run=False)
+    assert final["complete"] is True
+    assert remaining(db, expired) == PAYMENT_AND_LEGAL
+    assert remaining(db, other) == PAYMENT_AND_LEGAL
+
+    with clock.frozen(NOW):
+        again = retention.purge(dry_run=False)
+    assert again["complete"] is True and again["total"] == 0 and again["batches"] == 0
+
+
+def test_a_dry_run_counts_and_deletes_nothing(db, upload):
+    expired = seed(db, upload, deleted_at=NOW - dt.timedelta(days=1000), per_collection=3)
+    before = remaining(db, expired)
+    with clock.frozen(NOW):
+        report = retention.purge(dry_run=True)
+    assert report["dryRun"] is True and report["batches"] == 0
+    assert report["removed"]["posts"] >= 3 and report["media"] >= 2 and report["profiles"] >= 1
+    assert remaining(db, expired) == before
+
+
+def test_the_scheduled_entry_point_reads_its_params(db, upload, monkeypatch):
+    from handlers import privacy
+
+    expired = seed(db, upload, deleted_at=NOW - dt.timedelta(days=1000))
+    monkeypatch.setenv("PURGE_DRY_RUN", "true")
+    with clock.frozen(NOW):
+        assert privacy.purge_expired_accounts()["dryRun"] is True
+    assert remaining(db, expired)["users"] == 1
+    monkeypatch.setenv("PURGE_DRY_RUN", "false")
+    with clock.frozen(NOW):
+        report = privacy.purge_expired_accounts()
+    assert report["dryRun"] is False and report["complete"] is True
+    assert remaining(db, expired) == PAYMENT_AND_LEGAL
+
+
+def test_a_deleted_account_is_purged_after_two_years_end_to_end(call, db, user, sign_in, upload):
+    """Deletion marks; the purge two years and a day later finds and removes it all."""
+    from core import notify
+
+    notify.notify(user.uid, kind="x", category="transactional", title="T", body="B")
+    db.collection("posts").document(f"p-{user.uid}").set({"uid": user.uid, "status": "published", "targets": {}})
+    upload(user.uid, "photo.png", b"png")
+    status, body = call("delete_account", {"confirm": True}, sign_in(user))
+    assert status == 200, body
+    stored = db.collection("users").document(user.uid).get().get("deletedAt")
+    deleted_at = dt.datetime.fromtimestamp(stored.timestamp(), dt.timezone.utc)
+
+    with clock.frozen(deleted_at + dt.timedelta(days=365)):
+        retention.purge(dry_run=False)
+    assert remaining(db, user.uid)["posts"] == 1 and remaining(db, user.uid)["media"] == 1
+
+    with clock.frozen(deleted_at.replace(year=deleted_at.year + 2) + dt.timedelta(days=1)):
+        retention.purge(dry_run=False)
+    assert set(remaining(db, user.uid)) <= {"privacyRequests"}
