@@ -14,6 +14,19 @@ def fake_env(monkeypatch):
     return point
 
 
+@pytest.fixture
+def short_timeouts(monkeypatch):
+    """Every network's client with a 0.3 s read timeout, so a stalled answer times out fast."""
+    import httpx
+
+    from platforms import http
+
+    client = httpx.Client(timeout=httpx.Timeout(5.0, read=0.3))
+    monkeypatch.setattr(http, "client", lambda network: client)
+    yield
+    client.close()
+
+
 # --- bluesky ---------------------------------------------------------------------
 import base64 as _b64  # noqa: E402
 import hashlib as _hashlib  # noqa: E402

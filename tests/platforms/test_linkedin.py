@@ -6,14 +6,12 @@ import datetime as _dt
 import socket
 import urllib.parse
 
-import httpx
 import pytest
 from fakes.base import Reply
 from fakes.linkedin import LinkedInFake
 
 import platforms
 from core import clock
-from platforms import http
 from platforms import linkedin as li
 from platforms.base import AppCredentials, Metrics, Platform, PostContent, Tokens
 from platforms.errors import AuthExpired, OutcomeUnknown, Permanent, RateLimited, Transient
@@ -547,14 +545,6 @@ def test_missing_permission_is_permanent_and_says_what_to_do(fake):
         PLATFORM.publish(tokens, PostContent(text="hello"))
     assert err.value.status == 403 and "Reconnect LinkedIn" in err.value.message
     assert err.value.detail == "403 ACCESS_DENIED 100"
-
-
-@pytest.fixture
-def short_timeouts(monkeypatch):
-    monkeypatch.setattr(http, "TIMEOUT", httpx.Timeout(connect=2.0, read=0.3, write=2.0, pool=2.0))
-    http.client.cache_clear()
-    yield
-    http.client.cache_clear()
 
 
 def test_post_create_timing_out_after_send_is_outcome_unknown(fake, tokens, short_timeouts):

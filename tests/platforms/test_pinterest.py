@@ -10,14 +10,12 @@ import socket
 import tracemalloc
 import urllib.parse
 
-import httpx
 import pytest
 from fakes.base import Reply
 from fakes.pinterest import UPLOAD_PATH, PinterestFake
 
 import platforms
 from core import clock
-from platforms import http
 from platforms import pinterest as pin
 from platforms.base import AppCredentials, Media, Metrics, Platform, PostContent, Tokens
 from platforms.errors import AuthExpired, OutcomeUnknown, Permanent, RateLimited, Transient
@@ -737,14 +735,6 @@ def test_pin_answer_without_an_id_is_outcome_unknown(fake, board, tokens):
     fake.fail_next(Reply(201, {}), path="/v5/pins")
     with pytest.raises(OutcomeUnknown):
         PLATFORM.publish(tokens, PostContent(text="x", media=[image()], options=on_board(board)))
-
-
-@pytest.fixture
-def short_timeouts(monkeypatch):
-    monkeypatch.setattr(http, "TIMEOUT", httpx.Timeout(connect=2.0, read=0.3, write=2.0, pool=2.0))
-    http.client.cache_clear()
-    yield
-    http.client.cache_clear()
 
 
 def test_pin_create_timing_out_after_send_is_outcome_unknown(fake, board, tokens, short_timeouts):

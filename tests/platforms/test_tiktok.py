@@ -8,14 +8,13 @@ import hashlib
 import json
 import urllib.parse
 
-import httpx
 import pytest
 from platform_media import media_from_bytes
 
 from core import clock
 from fakes.base import Reply
 from fakes.tiktok import TikTokFake, api_error, chunk_rule_problem
-from platforms import http, tiktok
+from platforms import tiktok
 from platforms.base import AppCredentials, Media, PostContent, Tokens
 from platforms.errors import AuthExpired, OutcomeUnknown, Permanent, RateLimited, Transient
 
@@ -53,15 +52,6 @@ def platform():
 def frozen():
     with clock.frozen(NOW):
         yield
-
-
-@pytest.fixture
-def short_timeouts(monkeypatch):
-    """TikTok's client with a 0.3 s read timeout, so a held answer times out fast."""
-    client = httpx.Client(timeout=httpx.Timeout(5.0, read=0.3))
-    monkeypatch.setattr(http, "client", lambda network: client)
-    yield
-    client.close()
 
 
 def video(data: bytes = b"\x00\x00\x00\x18ftypmp42" + bytes(range(256)) * 64, *, duration_s=30.0, url=None,

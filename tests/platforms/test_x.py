@@ -8,13 +8,11 @@ import hashlib
 import json
 import urllib.parse
 
-import httpx
 import pytest
 
 from core import clock
 from fakes.base import Reply
 from fakes.x import XFake
-from platforms import http
 from platforms.base import AppCredentials, Media, PostContent, Tokens
 from platforms.errors import AuthExpired, OutcomeUnknown, Permanent, RateLimited, Transient
 from platforms import x
@@ -64,15 +62,6 @@ def platform():
 def frozen():
     with clock.frozen(NOW):
         yield
-
-
-@pytest.fixture
-def short_timeouts(monkeypatch):
-    """X's client with a 0.3 s read timeout, so a stalled answer times out fast."""
-    client = httpx.Client(timeout=httpx.Timeout(5.0, read=0.3))
-    monkeypatch.setattr(http, "client", lambda network: client)
-    yield
-    client.close()
 
 
 def bearer(req, tokens):

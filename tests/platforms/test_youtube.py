@@ -11,14 +11,13 @@ import random
 import tracemalloc
 import urllib.parse
 
-import httpx
 import pytest
 from platform_media import media_from_bytes
 
 from core import clock
 from fakes.base import Reply
 from fakes.youtube import FORCE_SSL, UPLOAD, Drop, Keep, YouTubeFake, google_error, quota_exceeded
-from platforms import http, youtube
+from platforms import youtube
 from platforms.base import AppCredentials, Media, PostContent, Tokens
 from platforms.errors import AuthExpired, OutcomeUnknown, Permanent, RateLimited, Transient
 
@@ -70,15 +69,6 @@ def platform():
 def frozen():
     with clock.frozen(NOW):
         yield
-
-
-@pytest.fixture
-def short_timeouts(monkeypatch):
-    """YouTube's client with a 0.3 s read timeout, so a stalled answer times out fast."""
-    client = httpx.Client(timeout=httpx.Timeout(5.0, read=0.3))
-    monkeypatch.setattr(http, "client", lambda network: client)
-    yield
-    client.close()
 
 
 def bearer(req, tokens) -> bool:
