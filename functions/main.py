@@ -2,7 +2,7 @@
 so a cold start pays only for firebase_functions and firebase_admin."""
 
 from firebase_admin import initialize_app
-from firebase_functions import https_fn, identity_fn, options, scheduler_fn
+from firebase_functions import firestore_fn, https_fn, identity_fn, options, scheduler_fn
 
 from core import edge, settings
 
@@ -246,3 +246,66 @@ def accept_policy(req: https_fn.CallableRequest):
 @on_call(secrets=settings.NOTIFY_SECRETS)
 def send_support_message(req: https_fn.CallableRequest):
     return _serve(req, "privacy", "send_support_message")
+
+
+# --- posts and publishing (issue 6) ---------------------------------------------------
+# Callables check and save posts and keep each post's task in step (the trigger below
+# does too, for writes from anywhere); publish_post is the task target (private).
+
+
+@on_call(secrets=settings.PUBLISH_SECRETS)
+def create_post(req: https_fn.CallableRequest):
+    return _serve(req, "posts", "create_post")
+
+
+@on_call(secrets=settings.PUBLISH_SECRETS)
+def update_post(req: https_fn.CallableRequest):
+    return _serve(req, "posts", "update_post")
+
+
+@on_call()
+def delete_post(req: https_fn.CallableRequest):
+    return _serve(req, "posts", "delete_post")
+
+
+@on_call()
+def get_post(req: https_fn.CallableRequest):
+    return _serve(req, "posts", "get_post")
+
+
+@on_call()
+def list_posts(req: https_fn.CallableRequest):
+    return _serve(req, "posts", "list_posts")
+
+
+@on_call(secrets=settings.PUBLISH_SECRETS)
+def publish_now(req: https_fn.CallableRequest):
+    return _serve(req, "posts", "publish_now")
+
+
+@on_call()
+def duplicate_post(req: https_fn.CallableRequest):
+    return _serve(req, "posts", "duplicate_post")
+
+
+@https_fn.on_request(invoker="private", timeout_sec=1800, memory=options.MemoryOption.GB_1,
+                     secrets=settings.PUBLISH_SECRETS)
+def publish_post(req: https_fn.Request) -> https_fn.Response:
+    from handlers import posts
+
+    return posts.publish_post(req)
+
+
+@scheduler_fn.on_schedule(schedule="every 1 minutes", timeout_sec=540, memory=options.MemoryOption.GB_1,
+                          secrets=settings.PUBLISH_SECRETS)
+def sweep_due_posts(_event: scheduler_fn.ScheduledEvent) -> None:
+    from handlers import posts
+
+    posts.sweep_due_posts()
+
+
+@firestore_fn.on_document_written(document="posts/{postId}")
+def on_post_written(event) -> None:
+    from handlers import posts
+
+    posts.on_post_written(event)

@@ -56,8 +56,12 @@ USER_DATA[BILLING_CUSTOMERS] = UserData(kind="owned", export=True, retention="pa
 USER_DATA[SUBSCRIPTIONS] = UserData(kind="owned", export=True, retention="payment", private_fields=("syncTicket", "appliedTicket"))
 USER_DATA[BILLING_EVENTS] = UserData(kind="owned", export=True, retention="payment")
 
-# Posts (the posts feature owns them). Shape others rely on: {uid, status,
-# targetAccountIds: [account ids], targets: {<accountId>: {status, error, ...}}}.
+# Posts (the posts feature owns them; core/posts_*.py). Shape others rely on:
+# {uid, status, text, scheduledAt (UTC), timezone (IANA, for display), publishedAt,
+#  targetAccountIds: [account ids],
+#  targets: {<accountId>: {network, status, error, postId, url, publishedAt}}}
+# status of a post and of each target: draft, scheduled, publishing, published, failed,
+# unconfirmed, cancelled (and "paused" for a post over the plan's limit, billing_limits).
 POSTS = "posts"
 
 # --- ai (policy 2.4, 8.1): every provider call metered, and the person's AI history.

@@ -25,8 +25,10 @@ def notify(
     title: str,
     body: str,
     dedupe_key: str | None = None,
+    email: bool = True,
 ) -> dict:
-    """Tell a user something. Returns what happened: {"delivered", "notificationId", "email"}."""
+    """Tell a user something. Returns what happened: {"delivered", "notificationId", "email"}.
+    email=False: in-app only (the person turned that kind of email off)."""
     from google.api_core.exceptions import AlreadyExists
 
     if category not in CATEGORIES:
@@ -57,8 +59,9 @@ def notify(
     except AlreadyExists:
         return {"delivered": False, "reason": "duplicate", "notificationId": ref.id}
 
-    email = user.get("email")
-    status = send_email(email, title, body, idempotency_key=ref.id) if email else {"status": "no_address"}
+    address = user.get("email") if email else None
+    status = send_email(address, title, body, idempotency_key=ref.id) if address else {
+        "status": "no_address" if email else "turned_off"}
     ref.update({"email": status})
     log.info("notification sent", uid=uid, kind=kind, category=category, email=status["status"])
     return {"delivered": True, "notificationId": ref.id, "email": status}

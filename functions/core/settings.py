@@ -123,3 +123,10 @@ EXPORT_LINK_MINUTES = IntParam("EXPORT_LINK_MINUTES", default=60)
 EXPORT_ARCHIVE_DAYS = IntParam("EXPORT_ARCHIVE_DAYS", default=7)
 # Deleting an account revokes network tokens, cancels Stripe and sends a confirmation.
 DELETION_SECRETS = [TOKEN_ENCRYPTION_KEYS, *OAUTH_CLIENT_SECRETS.values(), STRIPE_SECRET_KEY, RESEND_API_KEY]
+
+# --- posts and publishing (issue 6) ---------------------------------------------------
+# The Cloud Tasks queue that fires each post at its time (tasks go to the publish_post
+# HTTP function at PRIVACY_TASKS_URL's base address, signed as TASKS_SERVICE_ACCOUNT).
+POSTS_TASKS_QUEUE = StringParam("POSTS_TASKS_QUEUE", default="publish")
+# Posts publish with the tokens of connected accounts (refreshed on use) and send notices.
+PUBLISH_SECRETS = [TOKEN_ENCRYPTION_KEYS, *OAUTH_CLIENT_SECRETS.values(), RESEND_API_KEY]

@@ -224,7 +224,8 @@ class MastodonPlatform(Platform):
 
     # --- instance ----------------------------------------------------------------------
     def check(self, instance_url: str) -> str:
-        return check_instance_url(instance_url, allow_private=self.allow_private)
+        # The local stack and tests set ALLOW_PRIVATE_HOSTS so loopback fakes are reachable.
+        return check_instance_url(instance_url, allow_private=self.allow_private or addresses.private_allowed())
 
     def register_app(self, instance_url: str, redirect_uri: str, *, website: str | None = None) -> MastodonApp:
         """Register postr at an instance (once per instance and redirect URI;

@@ -161,7 +161,8 @@ def test_at_the_limit_a_reconnect_works_but_a_new_account_is_refused(call, user,
     ({"network": "mastodon", "instanceUrl": "https://localhost"}, "loopback"),
     ({"network": "mastodon", "instanceUrl": "https://10.0.0.8"}, "private"),
 ])
-def test_bad_connection_requests_are_refused_and_store_nothing(call, user, db, payload, message):
+def test_bad_connection_requests_are_refused_and_store_nothing(call, user, db, payload, message, monkeypatch):
+    monkeypatch.setenv("ALLOW_PRIVATE_HOSTS", "false")  # as deployed: the local stack allows loopback fakes
     status, body = call("start_connection", payload, user.token)
     assert status == 400, body
     assert message in body["error"]["message"]

@@ -142,7 +142,8 @@ def test_allow_private_admits_loopback_but_never_plain_http_to_a_public_host(mon
     assert "must start with https://" in refused.value.message
 
 
-def test_the_deployed_module_refuses_a_loopback_instance_without_sending_anything(fake):
+def test_the_deployed_module_refuses_a_loopback_instance_without_sending_anything(fake, monkeypatch):
+    monkeypatch.setenv("ALLOW_PRIVATE_HOSTS", "false")  # as deployed: the local stack allows loopback fakes
     port = urllib.parse.urlsplit(fake.url).port
     for url in (fake.url, f"https://localhost:{port}", f"https://127.0.0.1:{port}"):
         with pytest.raises(masto.InstanceRefused):

@@ -1,0 +1,333 @@
+"""Publishing a post to its targets, each exactly once.
+
+Cloud Tasks delivers at least once and a retry may arrive while the first try
+still runs; the sweeper may come too. So every target is claimed in one
+Firestore transaction before any network is called (scheduled -> publishing),
+and only the run that claimed it calls the network and records the outcome. A
+delivery that finds nothing to claim does nothing.
+
+Outcomes per target:
+- published: the network's post id and URL recorded (a thread cut short keeps
+  what went out, with a warning; it is never sent again);
+- transient error or rate limit: tried again here after a short backoff with
+  jitter (a network's retry-after honoured), then later through a retry task
+  (LATER), then failed with what happened;
+- token expired: refreshed once and tried again (core.account_calls);
+- permanent error: failed, with the network's reason; the others go on;
+- no answer after sending (OutcomeUnknown), or a claim whose worker vanished
+  (LEASE): unconfirmed, never retried blindly.
+The owner is told of every failed, unconfirmed or incomplete target.
+"""
+
+import concurrent.futures
+import datetime as _dt
+import random
+import threading
+import time
+import uuid
+
+from core import account_calls, clock, db, log, notify, posts_content, posts_model, posts_schedule, publish_tasks
+from core.collections import POSTS, USERS
+from core.posts_model import CANCELLED, FAILED, PUBLISHED, PUBLISHING, SCHEDULED, UNCONFIRMED, summary_status
+from platforms.errors import OutcomeUnknown, PlatformError, RateLimited, Transient
+
+EARLY_SLACK = _dt.timedelta(seconds=5)  # clocks differ a little between machines
+LEASE = _dt.timedelta(seconds=publish_tasks.DEADLINE_S + 60)  # a claim outliving its task's deadline is lost
+QUICK_TRIES = 3  # tries within one delivery
+QUICK_BASE_S = 1.0
+QUICK_CAP_S = 8.0
+QUICK_WAIT_MAX_S = 10.0  # a longer retry-after waits for a later try
+LATER = (_dt.timedelta(minutes=2), _dt.timedelta(minutes=10), _dt.timedelta(minutes=30), _dt.timedelta(hours=2))
+# Concurrent publishes per network in one instance (uploads of large videos share bandwidth).
+CONCURRENCY = {"youtube": 3, "tiktok": 3}
+DEFAULT_CONCURRENCY = 10
+
+_slots: dict[str, threading.BoundedSemaphore] = {}
+_slots_lock = threading.Lock()
+
+
+def _slot(network: str) -> threading.BoundedSemaphore:
+    with _slots_lock:
+        if network not in _slots:
+            _slots[network] = threading.BoundedSemaphore(CONCURRENCY.get(network, DEFAULT_CONCURRENCY))
+        return _slots[network]
+
+
+def run(post_id: str, version: int | None = None, *, received_at: _dt.datetime | None = None) -> dict:
+    """Publish what is due of the post. `version`: the schedule version the task
+    was made for (None: the current one, for the sweeper); `received_at`: when the
+    task reached us (kept to measure what the handler adds). Returns what happened."""
+    ref = db.doc(POSTS, post_id)
+    snap = ref.get()
+    if not snap.exists:
+        return {"outcome": "gone"}
+    post = snap.to_dict()
+    if version is not None and post.get("scheduleVersion") != version:
+        return {"outcome": "stale"}
+    if post.get("status") not in (SCHEDULED, PUBLISHING):
+        return {"outcome": post.get("status")}
+    at = post.get("scheduledAt")
+    if at is None or at > clock.now() + EARLY_SLACK:
+        return {"outcome": "not_due"}
+    if post.get("recurrence"):
+        return _run_series(ref, post, received_at)
+    return publish(ref, received_at)
+
+
+def publish(ref, received_at: _dt.datetime | None = None) -> dict:
+    started = clock.now()
+    claimed, lost, post = _claim(ref, started, received_at or started)
+    if not claimed and not lost:
+        # Another run holds the targets, or none is left to publish (all cancelled by a
+        # disconnect, say): the post's status and due time still follow its targets.
+        if post.get("status") in (SCHEDULED, PUBLISHING):
+            _settle(ref)
+        return {"outcome": "nothing_to_claim"}
+    outcomes = {aid: {"status": UNCONFIRMED} for aid in lost}
+    if claimed:
+        workers = min(len(claimed), 16)
+        with concurrent.futures.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="publish") as pool:
+            futures = {aid: pool.submit(_target, ref, post, aid) for aid in claimed}
+            for aid, future in futures.items():
+                outcomes[aid] = future.result()
+    final = _settle(ref)
+    _tell_owner(ref.id, post, outcomes)
+    log.info("post published", postId=ref.id, status=final.get("status"),
+             targets={aid: o["status"] for aid, o in outcomes.items()})
+    return {"outcome": final.get("status"), "targets": {aid: o["status"] for aid, o in outcomes.items()}}
+
+
+def _claim(ref, now: _dt.datetime, received_at: _dt.datetime):
+    """One transaction: due targets become ours (publishing); claims whose worker
+    vanished become unconfirmed. Returns (claimed ids, lost ids, post)."""
+    from google.cloud import firestore
+
+    @firestore.transactional
+    def take(tx):
+        snap = ref.get(transaction=tx)
+        post = snap.to_dict() or {}
+        if post.get("status") not in (SCHEDULED, PUBLISHING):
+            return [], [], post
+        claimed, lost, changes = [], [], {}
+        claim_id = uuid.uuid4().hex
+        for aid, t in (post.get("targets") or {}).items():
+            retry_at = t.get("retryAt")
+            if t.get("status") == SCHEDULED and (retry_at is None or retry_at <= now + EARLY_SLACK):
+                claimed.append(aid)
+                changes.update({f"targets.{aid}.status": PUBLISHING, f"targets.{aid}.claimId": claim_id,
+                                f"targets.{aid}.claimedAt": now})
+            elif t.get("status") == PUBLISHING and t.get("claimedAt") and t["claimedAt"] + LEASE <= now:
+                lost.append(aid)
+                changes.update({f"targets.{aid}.status": UNCONFIRMED, f"targets.{aid}.error": (
+                    "postr lost track of this publish while it was under way; it may or may not be on the "
+                    "network. Check your profile there before posting it again.")})
+        if changes:
+            changes.update({"status": PUBLISHING, "dueAt": now + LEASE, "updatedAt": now,
+                            "lastRun": {"receivedAt": received_at, "claimedAt": now,
+                                                                 "claimId": claim_id}})
+            tx.update(ref, changes)
+        return claimed, lost, post
+
+    return take(db.client().transaction())
+
+
+def _target(ref, post: dict, aid: str) -> dict:
+    """Publish to one account; record and return the outcome fields."""
+    target = post["targets"][aid]
+    network = target.get("network")
+    try:
+        result = _attempt(post, aid, network, target)
+    except Exception as exc:  # a bug after the network may have been called: do not guess
+        log.error("publish crashed", postId=ref.id, accountId=aid, error=type(exc).__name__, detail=str(exc)[:300])
+        result = {"status": UNCONFIRMED, "error": "Something went wrong on our side while publishing; it may or may "
+                                                  "not be on the network. Check your profile there."}
+    result.setdefault("error", None)
+    ref.update({f"targets.{aid}.{k}": v for k, v in result.items()} | {"updatedAt": clock.now()})
+    return result
+
+
+def _attempt(post: dict, aid: str, network: str, target: dict) -> dict:
+    content = posts_content.content_for(post, aid, network)
+    tries = 0
+    with _slot(network):
+        while True:
+            tries += 1
+            try:
+                done = account_calls.call_as(aid, lambda platform, tokens: platform.publish(tokens, content))
+                return _published(done, content, network, warning=None)
+            except OutcomeUnknown as err:
+                partial = getattr(err, "partial", None)
+                return {"status": UNCONFIRMED, "error": f"{err.message} postr did not try again, to avoid posting "
+                                                        "it twice. Check your profile there.",
+                        **(_ids(partial) if partial else {})}
+            except (Transient, RateLimited) as err:
+                partial = getattr(err, "partial", None)
+                if partial is not None:  # the start of a thread is out: never send it again
+                    return _published(partial, content, network, warning=err.message)
+                wait = _quick_wait(err, tries)
+                if wait is None:
+                    return _later(target, err)
+                time.sleep(wait)
+            except PlatformError as err:
+                partial = getattr(err, "partial", None)
+                if partial is not None:
+                    return _published(partial, content, network, warning=err.message)
+                return {"status": FAILED, "error": err.message, "failedAt": clock.now()}
+
+
+def _quick_wait(err, tries: int) -> float | None:
+    """Seconds to wait before trying again in this delivery; None: try later."""
+    if tries >= QUICK_TRIES:
+        return None
+    after = getattr(err, "retry_after", None)
+    if after is not None:
+        return after + random.uniform(0, 0.25) if after <= QUICK_WAIT_MAX_S else None
+    return random.uniform(0, min(QUICK_CAP_S, QUICK_BASE_S * 2 ** (tries - 1)))  # full jitter
+
+
+def _later(target: dict, err) -> dict:
+    deferrals = int(target.get("deferrals") or 0)
+    if deferrals >= len(LATER):
+        return {"status": FAILED, "failedAt": clock.now(),
+                "error": f"{err.message} postr tried {deferrals + 1} times over several hours and gave up."}
+    wait = LATER[deferrals].total_seconds()
+    after = getattr(err, "retry_after", None)
+    wait = max(wait, after or 0) * random.uniform(1.0, 1.2)
+    at = clock.now() + _dt.timedelta(seconds=wait)
+    return {"status": SCHEDULED, "retryAt": at, "deferrals": deferrals + 1,
+            "error": f"{err.message} postr will try again at {at.strftime('%H:%M')} UTC."}
+
+
+def _ids(done) -> dict:
+    return {"postId": done.post_id, "url": done.url, "partIds": list(done.part_ids), "commentId": done.comment_id}
+
+
+def _published(done, content, network: str, *, warning: str | None) -> dict:
+    wanted_parts, wanted_comment = len(content.thread), bool(content.first_comment)
+    if warning is None and (len(done.part_ids) < wanted_parts or (wanted_comment and not done.comment_id)):
+        warning = "the rest of the thread or the first comment could not be posted"
+    result = {"status": PUBLISHED, "publishedAt": clock.now(), "retryAt": None, **_ids(done)}
+    if warning:
+        result["warning"] = (f"The post is out, but not all of it: {len(done.part_ids)} of {wanted_parts} "
+                             f"follow-up parts{' and no first comment' if wanted_comment and not done.comment_id else ''}"
+                             f" ({warning}).")
+    return result
+
+
+def _settle(ref) -> dict:
+    """The post's own status and next due time from its targets, in one transaction."""
+    from google.cloud import firestore
+
+    @firestore.transactional
+    def settle(tx):
+        post = ref.get(transaction=tx).to_dict() or {}
+        targets = post.get("targets") or {}
+        status = summary_status(targets)
+        waiting = [t["retryAt"] for t in targets.values() if t.get("status") == SCHEDULED and t.get("retryAt")]
+        leases = [t["claimedAt"] + LEASE for t in targets.values() if t.get("status") == PUBLISHING and t.get("claimedAt")]
+        due = min(waiting + leases, default=None)
+        published = [t["publishedAt"] for t in targets.values() if t.get("status") == PUBLISHED and t.get("publishedAt")]
+        changes = {"status": status or PUBLISHING, "dueAt": due, "updatedAt": clock.now(),
+                   "publishedAt": min(published, default=None)}
+        tx.update(ref, changes)
+        return {**post, **changes}
+
+    final = settle(db.client().transaction())
+    waiting = [t for t in (final.get("targets") or {}).values() if t.get("status") == SCHEDULED and t.get("retryAt")]
+    if waiting:
+        first = min(waiting, key=lambda t: t["retryAt"])
+        try:
+            publish_tasks.enqueue_retry(ref.id, final.get("scheduleVersion") or 0, int(first.get("deferrals") or 1),
+                                        first["retryAt"])
+        except Exception as exc:  # the sweeper finds it by dueAt
+            log.warn("retry task not queued; the sweeper will publish it", postId=ref.id, error=type(exc).__name__)
+    return final
+
+
+def _tell_owner(post_id: str, post: dict, outcomes: dict) -> None:
+    import platforms
+
+    uid = post.get("uid")
+    profile = db.doc(USERS, uid).get()
+    emails = ((profile.to_dict() or {}).get("settings") or {}).get("publishEmails", True) if profile.exists else False
+    for aid, outcome in outcomes.items():
+        status, warning = outcome.get("status"), outcome.get("warning")
+        if status not in (FAILED, UNCONFIRMED) and not warning:
+            continue
+        target = post["targets"][aid]
+        name = platforms.get(target.get("network")).display_name
+        when = posts_schedule.local_view(post.get("scheduledAt"), post.get("timezone"))
+        when_text = f" scheduled for {when['local']}" if when else ""
+        preview = (post.get("text") or "").strip().replace("\n", " ")[:60]
+        if status == FAILED:
+            title, kind = f"A post did not go out on {name}", "publish_failed"
+            body = f"Your post{when_text} (\"{preview}\") could not be published on {name}: {outcome.get('error')}"
+        elif status == UNCONFIRMED:
+            title, kind = f"Check your post on {name}", "publish_unconfirmed"
+            body = f"We could not confirm your post{when_text} (\"{preview}\") on {name}: {outcome.get('error')}"
+        else:
+            title, kind = f"Your post on {name} is incomplete", "publish_incomplete"
+            body = f"Your post{when_text} (\"{preview}\") is on {name}. {warning}"
+        notify.notify(uid, kind=kind, category="transactional", title=title, body=body, email=emails,
+                      dedupe_key=f"publish:{post_id}:{aid}:{status}:{bool(warning)}")
+
+
+# --- recurring series ------------------------------------------------------------
+
+
+def _run_series(ref, post: dict, received_at: _dt.datetime | None) -> dict:
+    """Fire the latest due occurrence of a series as its own post, and move the
+    series to its next occurrence. Missed occurrences are counted, not fired."""
+    from google.cloud import firestore
+
+    now = clock.now()
+
+    @firestore.transactional
+    def advance(tx):
+        snap = ref.get(transaction=tx)
+        current = snap.to_dict() or {}
+        if current.get("scheduleVersion") != post.get("scheduleVersion") or current.get("status") != SCHEDULED:
+            return None, None, current
+        rule = posts_schedule.Recurrence.from_doc(current["recurrence"])
+        anchor, tz, start = current["seriesAnchor"], current.get("timezone"), int(current.get("occurrence") or 0)
+        k = posts_schedule.latest_due(anchor, tz, rule, start, now + EARLY_SLACK)
+        if k is None:
+            return None, None, current
+        child_ref = db.doc(POSTS, f"{ref.id}-{k}")
+        child_exists = child_ref.get(transaction=tx).exists
+        at = posts_schedule.occurrence(anchor, tz, rule, k)
+        if not child_exists:
+            tx.create(child_ref, _occurrence_doc(ref.id, current, k, at, now))
+        nxt = posts_schedule.occurrence(anchor, tz, rule, k + 1)
+        changes = {"updatedAt": now, "missedOccurrences": int(current.get("missedOccurrences") or 0) + (k - start),
+                   "lastOccurrence": k}
+        if posts_schedule.ends(rule, nxt):
+            changes.update({"status": PUBLISHED, "dueAt": None, "seriesEnded": True})
+        else:
+            version = int(current.get("scheduleVersion") or 0) + 1
+            changes.update({"scheduledAt": nxt, "occurrence": k + 1, "scheduleVersion": version, "dueAt": nxt,
+                            "enqueueAt": publish_tasks.enqueue_at(nxt)})
+        tx.update(ref, changes)
+        return child_ref, k, {**current, **changes}
+
+    child_ref, k, after = advance(db.client().transaction())
+    if child_ref is None:
+        return {"outcome": "not_due"}
+    if (k - int(post.get("occurrence") or 0)) > 0:
+        log.info("series ran late; missed occurrences skipped", postId=ref.id, missed=k - int(post.get("occurrence") or 0))
+    try:
+        publish_tasks.sync(ref.id, after, post)
+    except Exception as exc:  # the sweeper queues it from dueAt
+        log.warn("next occurrence not queued yet", postId=ref.id, error=type(exc).__name__)
+    result = publish(child_ref, received_at)
+    return {**result, "occurrence": k, "postId": child_ref.id}
+
+
+def _occurrence_doc(parent_id: str, series: dict, k: int, at: _dt.datetime, now: _dt.datetime) -> dict:
+    keep = ("uid", "text", "media", "thread", "firstComment", "link", "overrides", "timezone", "targetAccountIds")
+    targets = {aid: {"network": t.get("network"), "status": SCHEDULED}
+               for aid, t in (series.get("targets") or {}).items() if t.get("status") != CANCELLED}
+    return {**{k_: series.get(k_) for k_ in keep}, "targets": targets, "targetAccountIds": list(targets),
+            "status": SCHEDULED, "scheduledAt": at, "dueAt": at, "scheduleVersion": 1, "parentId": parent_id,
+            "occurrence": k, "createdAt": now, "updatedAt": now, "sortKey": posts_model.sort_key(at, f"{parent_id}-{k}")}
+

@@ -1,0 +1,465 @@
+"""Posts: create, update, delete, get, list, publish now, duplicate; the task
+that publishes a post at its time, the sweeper that catches what a lost task
+would miss, and the Firestore trigger that keeps each post's task in step.
+
+Everything a post names is checked before anything is written: the caller's
+own connected accounts (active), their own uploads (type, size, plan), a time
+in the future and within a year, each target network's own validate, and the
+plan's scheduled posts per month. A refused call writes nothing and queues
+nothing.
+"""
+
+import datetime as _dt
+import zoneinfo
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+
+from core import account_store, clock, db, log, plans, posts_content, posts_media, posts_model, posts_schedule
+from core import publish_tasks, publisher, tasks, users
+from core.collections import ACCOUNTS, POSTS
+from core.edge import Caller, callable_handler
+from core.errors import FailedPrecondition, InvalidArgument, NotFound, ResourceExhausted
+from core.posts_model import DRAFT, PAUSED, PUBLISHING, SCHEDULED
+
+TEXT_MAX = 10_000
+SWEEP_GRACE = _dt.timedelta(seconds=30)  # a live task fires on time; the sweeper only catches lost ones
+SWEEP_BATCH = 100
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+def _check_timezone(value: str) -> str:
+    if value not in zoneinfo.available_timezones():
+        raise ValueError(f"{value!r} is not an IANA timezone such as 'Europe/Paris' or 'America/New_York'")
+    return value
+
+
+def _aware(value: _dt.datetime | None) -> _dt.datetime | None:
+    if value is not None and value.tzinfo is None:
+        raise ValueError("needs a UTC offset or Z, such as 2026-12-01T09:00:00+01:00")
+    return value.astimezone(_dt.timezone.utc) if value is not None else None
+
+
+def _check_link(value: str | None) -> str | None:
+    if value is not None and not value.startswith(("https://", "http://")):
+        raise ValueError("must be an http(s) address")
+    return value
+
+
+Id = Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_-]+$")]
+Text = Annotated[str, StringConstraints(max_length=TEXT_MAX)]
+Instant = Annotated[_dt.datetime, Field(strict=False), AfterValidator(_aware)]
+OptionValue = str | int | bool
+
+
+class MediaItem(_Strict):
+    path: Annotated[str, StringConstraints(min_length=1, max_length=1000)]
+    altText: Annotated[str, StringConstraints(max_length=1500)] | None = None
+
+
+class ThreadPart(_Strict):
+    text: Text = ""
+    media: Annotated[list[MediaItem], Field(max_length=posts_media.MAX_MEDIA)] = []
+
+
+class Override(_Strict):
+    text: Text | None = None
+    options: Annotated[dict[Annotated[str, StringConstraints(max_length=64)], OptionValue],
+                       Field(max_length=20)] | None = None
+
+
+class RecurrenceIn(_Strict):
+    every: Annotated[int, Field(ge=1, le=365)]
+    unit: Literal["days", "weeks", "months"]
+    until: Instant | None = None
+
+
+class PostFields(_Strict):
+    text: Text = ""
+    media: Annotated[list[MediaItem], Field(max_length=posts_media.MAX_MEDIA)] = []
+    thread: Annotated[list[ThreadPart], Field(max_length=25)] = []
+    firstComment: Text | None = None
+    link: Annotated[str, StringConstraints(max_length=2000), AfterValidator(_check_link)] | None = None
+    accountIds: Annotated[list[Id], Field(min_length=1, max_length=50)]
+    overrides: dict[Id, Override] = {}
+    # Absent or null: a draft. An instant with its offset; shown in `timezone`.
+    scheduledAt: Instant | None = None
+    timezone: Annotated[str, StringConstraints(max_length=64), AfterValidator(_check_timezone)] | None = None
+    recurrence: RecurrenceIn | None = None
+
+
+class CreatePost(PostFields):
+    pass
+
+
+class UpdatePost(_Strict):
+    postId: Id
+    text: Text | None = None
+    media: Annotated[list[MediaItem], Field(max_length=posts_media.MAX_MEDIA)] | None = None
+    thread: Annotated[list[ThreadPart], Field(max_length=25)] | None = None
+    firstComment: Text | None = None
+    link: Annotated[str, StringConstraints(max_length=2000), AfterValidator(_check_link)] | None = None
+    accountIds: Annotated[list[Id], Field(min_length=1, max_length=50)] | None = None
+    overrides: dict[Id, Override] | None = None
+    scheduledAt: Instant | None = None
+    timezone: Annotated[str, StringConstraints(max_length=64), AfterValidator(_check_timezone)] | None = None
+    recurrence: RecurrenceIn | None = None
+
+
+class PostRef(_Strict):
+    postId: Id
+
+
+class ListPosts(_Strict):
+    status: Literal[posts_model.STATUSES] | None = None  # type: ignore[valid-type]
+    start: Instant | None = None  # from this instant (scheduled time; creation time for drafts)
+    end: Instant | None = None  # up to, not including
+    limit: Annotated[int, Field(ge=1, le=100)] = 20
+    pageToken: Annotated[str, StringConstraints(max_length=200)] | None = None
+
+
+# --- building a post ------------------------------------------------------------------
+
+
+def _own_post(uid: str, post_id: str):
+    snap = db.doc(POSTS, post_id).get()
+    if not snap.exists or snap.get("uid") != uid:
+        raise NotFound("That post was not found. It may have been deleted.")
+    return snap
+
+
+def _accounts(uid: str, ids: list[str]) -> dict[str, str]:
+    """account id -> network, for the caller's own active accounts only."""
+    if len(set(ids)) != len(ids):
+        raise InvalidArgument("Each account can be chosen once per post.")
+    found = {}
+    for aid in ids:
+        snap = db.doc(ACCOUNTS, aid).get()
+        if not snap.exists or snap.get("uid") != uid:
+            raise NotFound(f"Account '{aid}' is not one of your connected accounts.")
+        status = snap.get("status")
+        if status == account_store.RECONNECT_NEEDED:
+            raise FailedPrecondition(f"@{snap.get('handle')} on {snap.get('network')} needs to be reconnected "
+                                     "before postr can post there. Reconnect it in Accounts.")
+        if status != account_store.ACTIVE:
+            raise FailedPrecondition(f"@{snap.get('handle')} on {snap.get('network')} is paused because your plan "
+                                     "allows fewer accounts. Upgrade or disconnect another account.")
+        found[aid] = snap.get("network")
+    return found
+
+
+def _media(uid: str, items, plan) -> list[dict]:
+    return [r.to_doc() for r in posts_media.check(uid, [i if isinstance(i, dict) else i.model_dump() for i in items],
+                                                   video_allowed=plan.video)]
+
+
+def _build(uid: str, profile: dict, fields: dict, *, now: _dt.datetime, allow_now: bool = False) -> dict:
+    """A post document from checked fields; raises before anything is written."""
+    plan = plans.plan(profile.get("plan"))
+    networks = _accounts(uid, fields["accountIds"])
+    unknown = set(fields.get("overrides") or {}) - set(networks)
+    if unknown:
+        raise InvalidArgument(f"Overrides name accounts the post does not target: {', '.join(sorted(unknown))}.")
+    at = fields.get("scheduledAt")
+    recurrence = fields.get("recurrence")
+    if at is not None:
+        if at <= now and not allow_now:
+            raise InvalidArgument("The scheduled time is in the past. Choose a later time, or publish now.")
+        if at > now + posts_schedule.MAX_AHEAD:
+            raise InvalidArgument("Posts can be scheduled at most a year ahead.")
+    if recurrence is not None:
+        if at is None:
+            raise InvalidArgument("A recurring post needs a first date (scheduledAt).")
+        if recurrence.get("until") is not None and recurrence["until"] <= at:
+            raise InvalidArgument("The series' end (recurrence.until) must be after its first date.")
+    if not (fields.get("text") or "").strip() and not fields.get("media"):
+        raise InvalidArgument("A post needs text or media.")
+    post = {
+        "uid": uid,
+        "text": fields.get("text") or "",
+        "media": _media(uid, fields.get("media") or [], plan),
+        "thread": [{"text": p.get("text") or "", "media": _media(uid, p.get("media") or [], plan)}
+                   for p in fields.get("thread") or []],
+        "firstComment": fields.get("firstComment"),
+        "link": fields.get("link"),
+        "overrides": {aid: {k: v for k, v in o.items() if v is not None} for aid, o in (fields.get("overrides") or {}).items()},
+        "targetAccountIds": list(networks),
+        "scheduledAt": at,
+        "timezone": fields.get("timezone") or (profile.get("settings") or {}).get("timezone") or "UTC",
+        "recurrence": recurrence,
+        "seriesAnchor": at if recurrence else None,
+        "occurrence": 0 if recurrence else None,
+    }
+    problems = []
+    for aid, network in networks.items():
+        problems += [{"accountId": aid, "network": network, **p}
+                     for p in posts_content.problems_for(post, aid, network)]
+    if problems:
+        raise InvalidArgument("This post cannot go out as it is: " + " ".join(
+            f"[{p['network']}] {p['message']}" for p in problems), {"problems": problems})
+    status = SCHEDULED if at is not None else DRAFT
+    post["status"] = status
+    post["targets"] = {aid: {"network": network, "status": status} for aid, network in networks.items()}
+    post["dueAt"] = at
+    post["enqueueAt"] = publish_tasks.enqueue_at(at)
+    return post
+
+
+def _check_month_limit(uid: str, plan_name: str | None, at: _dt.datetime | None, exclude: str | None) -> None:
+    """The plan's scheduled posts per calendar month (UTC), as core.billing_limits counts them."""
+    from google.cloud.firestore import FieldFilter
+
+    if at is None:
+        return
+    limit = plans.plan(plan_name).scheduled_posts_per_month
+    query = (db.client().collection(POSTS).where(filter=FieldFilter("uid", "==", uid))
+             .where(filter=FieldFilter("status", "==", SCHEDULED)))
+    count = sum(1 for s in query.stream()
+                if s.id != exclude and (s.get("scheduledAt") or at).strftime("%Y-%m") == at.strftime("%Y-%m"))
+    if count >= limit:
+        first = (at.replace(day=1, hour=0, minute=0, second=0, microsecond=0) + _dt.timedelta(days=32)).replace(day=1)
+        raise ResourceExhausted(
+            f"Your plan allows {limit} scheduled posts in {at.strftime('%B %Y')}, and that month is full. "
+            "Upgrade, or schedule it for another month.", {"limit": limit, "resetsAt": first.isoformat()})
+
+
+def _sync(post_id: str, after: dict | None, before: dict | None) -> None:
+    try:
+        publish_tasks.sync(post_id, after, before)
+    except Exception as exc:  # saved already: the sweeper publishes it from dueAt if no task fires
+        log.warn("publish task not synced; the sweeper will catch it", postId=post_id, error=type(exc).__name__)
+
+
+def _fields(payload) -> dict:
+    data = payload.model_dump()
+    if data.get("recurrence") is not None:
+        data["recurrence"] = dict(data["recurrence"])
+    return data
+
+
+# --- callables --------------------------------------------------------------------------
+
+
+@callable_handler(CreatePost)
+def create_post(caller: Caller, payload: CreatePost) -> dict:
+    _, profile = users.load_active(caller.uid)
+    now = clock.now()
+    post = _build(caller.uid, profile, _fields(payload), now=now)
+    ref = db.client().collection(POSTS).document()
+    _check_month_limit(caller.uid, profile.get("plan"), post["scheduledAt"], None)
+    post.update(createdAt=now, updatedAt=now, scheduleVersion=1 if post["scheduledAt"] else 0,
+                sortKey=posts_model.sort_key(post["scheduledAt"] or now, ref.id))
+    ref.create(post)
+    _sync(ref.id, post, None)
+    log.info("post created", uid=caller.uid, postId=ref.id, status=post["status"], targets=len(post["targets"]))
+    return posts_model.public_view(ref.id, post)
+
+
+@callable_handler(UpdatePost)
+def update_post(caller: Caller, payload: UpdatePost) -> dict:
+    _, profile = users.load_active(caller.uid)
+    snap = _own_post(caller.uid, payload.postId)
+    before = snap.to_dict()
+    if before.get("status") not in posts_model.EDITABLE:
+        raise FailedPrecondition(f"This post is {before.get('status')} and can no longer be changed. "
+                                 "Duplicate it to post it again.")
+    given = payload.model_dump(exclude={"postId"}, exclude_unset=True)
+    fields = {k: before.get(k) for k in ("text", "media", "thread", "firstComment", "link", "overrides",
+                                         "scheduledAt", "timezone", "recurrence")}
+    fields["accountIds"] = before.get("targetAccountIds") or []
+    fields.update(given)
+    if "media" not in given:
+        fields["media"] = [{"path": m["path"], "altText": m.get("altText")} for m in before.get("media") or []]
+    if "thread" not in given:
+        fields["thread"] = [{"text": p.get("text"), "media": [{"path": m["path"], "altText": m.get("altText")}
+                                                                for m in p.get("media") or []]}
+                            for p in before.get("thread") or []]
+    now = clock.now()
+    post = _build(caller.uid, profile, fields, now=now)
+    schedule_changed = any(post.get(k) != before.get(k) for k in ("scheduledAt", "recurrence", "status"))
+    version = int(before.get("scheduleVersion") or 0) + (1 if schedule_changed else 0)
+    if before.get("status") == PAUSED:  # billing decides when it goes again
+        post["status"] = PAUSED
+        post["targets"] = {aid: {**t, "status": t["status"]} for aid, t in post["targets"].items()}
+    if post["status"] == SCHEDULED:
+        _check_month_limit(caller.uid, profile.get("plan"), post["scheduledAt"], snap.id)
+    post.update(updatedAt=now, scheduleVersion=version, createdAt=before.get("createdAt"),
+                sortKey=posts_model.sort_key(post["scheduledAt"] or before.get("createdAt") or now, snap.id))
+    from google.api_core.exceptions import FailedPrecondition as Changed
+
+    try:
+        # Replace the whole document, unless it changed since it was read (it may have started publishing).
+        snap.reference.update(_replacing(before, post),
+                              option=db.client().write_option(last_update_time=snap.update_time))
+    except Changed:
+        raise FailedPrecondition("The post changed while you were editing it (it may be publishing). "
+                                 "Reload it and try again.") from None
+    _sync(snap.id, {**before, **post}, before)
+    return posts_model.public_view(snap.id, {**before, **post})
+
+
+def _replacing(before: dict, after: dict) -> dict:
+    """An update that leaves no field of `before` behind that `after` drops (None clears it)."""
+    return {**{k: None for k in before if k not in after and k not in ("uid", "createdAt")}, **after}
+
+
+@callable_handler(PostRef)
+def delete_post(caller: Caller, payload: PostRef) -> dict:
+    snap = _own_post(caller.uid, payload.postId)
+    before = snap.to_dict()
+    if before.get("status") == PUBLISHING:
+        raise FailedPrecondition("This post is being published right now. Wait a moment, then delete it.")
+    from google.api_core.exceptions import FailedPrecondition as Changed
+
+    try:
+        snap.reference.delete(option=db.client().write_option(last_update_time=snap.update_time))
+    except Changed:
+        raise FailedPrecondition("The post changed meanwhile (it may be publishing). Reload it and try again.") from None
+    _sync(snap.id, None, before)
+    log.info("post deleted", uid=caller.uid, postId=snap.id, status=before.get("status"))
+    return {"deleted": snap.id}
+
+
+@callable_handler(PostRef)
+def get_post(caller: Caller, payload: PostRef) -> dict:
+    snap = _own_post(caller.uid, payload.postId)
+    return posts_model.public_view(snap.id, snap.to_dict())
+
+
+@callable_handler(ListPosts)
+def list_posts(caller: Caller, payload: ListPosts) -> dict:
+    from google.cloud.firestore import FieldFilter, Query
+
+    if payload.start and payload.end and payload.start >= payload.end:
+        raise InvalidArgument("'start' must be before 'end'.")
+    query = db.client().collection(POSTS).where(filter=FieldFilter("uid", "==", caller.uid))
+    if payload.status:
+        query = query.where(filter=FieldFilter("status", "==", payload.status))
+    lower = posts_model.sort_key(payload.start, "") if payload.start else None
+    if payload.pageToken:
+        if lower is not None and payload.pageToken < lower:
+            raise InvalidArgument("That page token does not belong to this date range.")
+        query = query.where(filter=FieldFilter("sortKey", ">", payload.pageToken))
+    elif lower is not None:
+        query = query.where(filter=FieldFilter("sortKey", ">=", lower))
+    if payload.end:
+        query = query.where(filter=FieldFilter("sortKey", "<", posts_model.sort_key(payload.end, "")))
+    snaps = list(query.order_by("sortKey", direction=Query.ASCENDING).limit(payload.limit + 1).stream())
+    page = snaps[: payload.limit]
+    more = len(snaps) > payload.limit
+    return {"posts": [posts_model.public_view(s.id, s.to_dict()) for s in page],
+            "nextPageToken": page[-1].get("sortKey") if more and page else None}
+
+
+@callable_handler(PostRef)
+def publish_now(caller: Caller, payload: PostRef) -> dict:
+    _, profile = users.load_active(caller.uid)
+    snap = _own_post(caller.uid, payload.postId)
+    before = snap.to_dict()
+    if before.get("status") == PAUSED:
+        raise FailedPrecondition("This post is paused because your plan's monthly limit is reached. Upgrade to "
+                                 "publish it.")
+    if before.get("status") not in (DRAFT, SCHEDULED):
+        raise FailedPrecondition(f"This post is {before.get('status')}. Duplicate it to post it again.")
+    if before.get("recurrence"):
+        raise FailedPrecondition("Publish now works on single posts. Duplicate this series' post to send it now.")
+    now = clock.now()
+    fields = {k: before.get(k) for k in ("text", "thread", "firstComment", "link", "overrides", "timezone")}
+    fields.update(accountIds=before.get("targetAccountIds") or [], scheduledAt=now, recurrence=None,
+                  media=[{"path": m["path"], "altText": m.get("altText")} for m in before.get("media") or []])
+    fields["thread"] = [{"text": p.get("text"), "media": [{"path": m["path"], "altText": m.get("altText")}
+                                                          for m in p.get("media") or []]}
+                        for p in before.get("thread") or []]
+    post = _build(caller.uid, profile, fields, now=now, allow_now=True)
+    if before.get("status") != SCHEDULED or (before.get("scheduledAt") and before["scheduledAt"].strftime("%Y-%m")
+                                              != now.strftime("%Y-%m")):
+        _check_month_limit(caller.uid, profile.get("plan"), now, snap.id)
+    post.update(updatedAt=now, scheduleVersion=int(before.get("scheduleVersion") or 0) + 1,
+                createdAt=before.get("createdAt"), sortKey=posts_model.sort_key(now, snap.id))
+    from google.api_core.exceptions import FailedPrecondition as Changed
+
+    try:
+        snap.reference.update(_replacing(before, post),
+                              option=db.client().write_option(last_update_time=snap.update_time))
+    except Changed:
+        raise FailedPrecondition("The post changed meanwhile (it may be publishing). Reload it and try again.") from None
+    _sync(snap.id, {**before, **post}, before)
+    return posts_model.public_view(snap.id, {**before, **post})
+
+
+@callable_handler(PostRef)
+def duplicate_post(caller: Caller, payload: PostRef) -> dict:
+    users.load_active(caller.uid)
+    source = _own_post(caller.uid, payload.postId).to_dict()
+    now = clock.now()
+    ref = db.client().collection(POSTS).document()
+    keep = ("text", "media", "thread", "firstComment", "link", "overrides", "timezone", "targetAccountIds")
+    post = {k: source.get(k) for k in keep}
+    post.update(uid=caller.uid, status=DRAFT, scheduledAt=None, recurrence=None, dueAt=None, enqueueAt=None,
+                targets={aid: {"network": t.get("network"), "status": DRAFT}
+                         for aid, t in (source.get("targets") or {}).items()},
+                scheduleVersion=0, duplicatedFrom=payload.postId, createdAt=now, updatedAt=now,
+                sortKey=posts_model.sort_key(now, ref.id))
+    ref.create(post)
+    return posts_model.public_view(ref.id, post)
+
+
+# --- the publish task, the sweeper, the trigger ----------------------------------------
+
+
+def publish_post(request):
+    """The Cloud Task of a post (POST {"postId", "version"}). 2xx ends the task;
+    500 makes Cloud Tasks deliver it again, which the claims make safe."""
+    import json
+
+    from flask import Response
+
+    received = clock.now()
+    log.new_request_id(request.headers.get("X-Cloud-Trace-Context"))
+    body = tasks.json_body(request)
+    if body is None or not isinstance(body.get("postId"), str) or type(body.get("version")) is not int:
+        return Response(json.dumps({"error": "Expected a JSON body {\"postId\": \"...\", \"version\": n}."}),
+                        status=400, mimetype="application/json")
+    outcome = publisher.run(body["postId"], body["version"], received_at=received)
+    return Response(json.dumps(outcome), status=200, mimetype="application/json")
+
+
+def sweep_due_posts() -> dict:
+    """Every minute: publish what is due and was not (a lost task, a deferred retry,
+    a claim whose worker vanished), and queue tasks for posts now within reach."""
+    import concurrent.futures
+
+    from google.cloud.firestore import FieldFilter, Query
+
+    now = clock.now()
+    posts = db.client().collection(POSTS)
+    due = list(posts.where(filter=FieldFilter("dueAt", "<=", now - SWEEP_GRACE))
+               .order_by("dueAt", direction=Query.ASCENDING).limit(SWEEP_BATCH).stream())
+    live = [s for s in due if s.get("status") in (SCHEDULED, PUBLISHING)]
+    for s in due:
+        if s not in live:  # paused, cancelled...: nothing to publish from it, so the sweeper stops looking
+            s.reference.update({"dueAt": None})
+    outcomes = {}
+    if live:
+        with concurrent.futures.ThreadPoolExecutor(max_workers=min(len(live), 8)) as pool:
+            outcomes = dict(zip([s.id for s in live], pool.map(lambda s: publisher.run(s.id)["outcome"], live)))
+    queued = 0
+    for s in posts.where(filter=FieldFilter("enqueueAt", "<=", now)).limit(SWEEP_BATCH).stream():
+        _sync(s.id, s.to_dict(), None)
+        s.reference.update({"enqueueAt": None})
+        queued += 1
+    result = {"swept": len(live), "outcomes": outcomes, "queued": queued}
+    if live or queued:
+        log.info("publish sweep", swept=len(live), queued=queued)
+    return result
+
+
+def on_post_written(event) -> None:
+    """Firestore trigger on posts/{postId}: the post's task follows every write."""
+    change = event.data
+    before = change.before.to_dict() if change.before is not None and change.before.exists else None
+    after = change.after.to_dict() if change.after is not None and change.after.exists else None
+    publish_tasks.sync(event.params["postId"], after, before)

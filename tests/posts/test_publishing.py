@@ -1,0 +1,396 @@
+"""The publish task: each target exactly once, retries, refresh, unknown outcomes."""
+
+import datetime as _dt
+import threading
+
+import pytest
+from conftest import UTC, statuses
+
+from fakes.base import Reply
+
+
+def _when(days: float = 10) -> _dt.datetime:
+    return (_dt.datetime.now(UTC) + _dt.timedelta(days=days)).replace(microsecond=0)
+
+
+def _create(call, user, accounts, at, text="Hello from postr", **extra):
+    status, body = call("create_post", {"text": text, "accountIds": accounts, "scheduledAt": at.isoformat(), **extra},
+                        user.token)
+    assert status == 200, body
+    return body["result"]
+
+
+def _post(db, post_id):
+    return db.collection("posts").document(post_id).get().to_dict()
+
+
+def test_task_publishes_each_target_once_and_records_ids(call, user, mastodon, connect, run_task, clock_at, db):
+    a, b = connect(user, mastodon), connect(user, mastodon)
+    at = _when()
+    post = _create(call, user, [a, b], at)
+    assert post["status"] == "scheduled" and post["targets"][a]["status"] == "scheduled"
+    clock_at(at + _dt.timedelta(seconds=1))
+    status, outcome = run_task(post["id"], 1)
+    assert status == 200 and outcome["outcome"] == "published"
+    sent = statuses(mastodon)
+    assert len(sent) == 2 and {r.form["status"] for r in sent} == {"Hello from postr"}
+    saved = _post(db, post["id"])
+    assert saved["status"] == "published" and saved["publishedAt"] is not None
+    ids = {saved["targets"][t]["postId"] for t in (a, b)}
+    assert ids == set(mastodon.statuses) and all(saved["targets"][t]["url"] for t in (a, b))
+    # A late duplicate delivery finds everything done: no second request.
+    assert run_task(post["id"], 1)[1]["outcome"] == "published"
+    assert len(statuses(mastodon)) == 2
+
+
+def test_ten_concurrent_deliveries_publish_once(call, user, mastodon, connect, run_task, clock_at, db):
+    accounts = [connect(user, mastodon) for _ in range(3)]
+    at = _when()
+    post = _create(call, user, accounts, at)
+    clock_at(at + _dt.timedelta(seconds=1))
+    results, start = [], threading.Barrier(10)
+
+    def deliver():
+        start.wait()
+        results.append(run_task(post["id"], 1))
+
+    threads = [threading.Thread(target=deliver) for _ in range(10)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert all(code == 200 for code, _ in results)
+    assert len(statuses(mastodon)) == 3  # one per target, whatever the number of deliveries
+    saved = _post(db, post["id"])
+    assert {saved["targets"][a]["status"] for a in accounts} == {"published"}
+
+
+def test_edit_before_due_reschedules_and_old_task_does_nothing(call, user, mastodon, connect, run_task, clock_at, db,
+                                                              queued):
+    a = connect(user, mastodon)
+    first, later = _when(), _when(11)
+    post = _create(call, user, [a], first)
+    assert f"post-{post['id']}-v1" in queued()
+    status, body = call("update_post", {"postId": post["id"], "text": "Edited", "scheduledAt": later.isoformat()},
+                        user.token)
+    assert status == 200, body
+    assert body["result"]["scheduledAt"].startswith(later.strftime("%Y-%m-%dT%H:%M:%S"))
+    assert f"post-{post['id']}-v2" in queued()
+    clock = clock_at(first + _dt.timedelta(seconds=1))
+    assert run_task(post["id"], 1)[1]["outcome"] == "stale"  # the old task, where it could not be deleted
+    assert statuses(mastodon) == []
+    clock.set(later + _dt.timedelta(seconds=1))
+    assert run_task(post["id"], 2)[1]["outcome"] == "published"
+    assert [r.form["status"] for r in statuses(mastodon)] == ["Edited"]
+
+
+def test_delete_before_due_cancels(call, user, mastodon, connect, run_task, clock_at, db):
+    a = connect(user, mastodon)
+    at = _when()
+    post = _create(call, user, [a], at)
+    status, body = call("delete_post", {"postId": post["id"]}, user.token)
+    assert status == 200 and body["result"] == {"deleted": post["id"]}
+    clock_at(at + _dt.timedelta(seconds=1))
+    assert run_task(post["id"], 1)[1]["outcome"] == "gone"
+    assert statuses(mastodon) == []
+    assert call("get_post", {"postId": post["id"]}, user.token)[0] == 404
+
+
+def test_transient_error_then_success(call, user, mastodon, connect, run_task, clock_at, db, quick_retries):
+    a = connect(user, mastodon)
+    at = _when()
+    post = _create(call, user, [a], at)
+    mastodon.fail_next(Reply(503, {"error": "Service Unavailable"}), path="/api/v1/statuses")
+    clock_at(at + _dt.timedelta(seconds=1))
+    assert run_task(post["id"], 1)[1]["outcome"] == "published"
+    assert len(statuses(mastodon)) == 2 and len(mastodon.statuses) == 1
+    assert _post(db, post["id"])["targets"][a]["status"] == "published"
+
+
+def test_retry_after_is_honoured(call, user, mastodon, connect, run_task, clock_at, db, quick_retries):
+    a = connect(user, mastodon)
+    at = _when()
+    post = _create(call, user, [a], at)
+    mastodon.fail_next(Reply(429, {"error": "Too many requests"}, headers={"Retry-After": "1"}),
+                       path="/api/v1/statuses")
+    clock_at(at + _dt.timedelta(seconds=1))
+    assert run_task(post["id"], 1)[1]["outcome"] == "published"
+    first, second = statuses(mastodon)
+    assert second.headers.get("idempotency-key") == first.headers.get("idempotency-key")
+
+
+def test_persistent_transient_error_retries_later_through_the_sweeper(call, main, user, mastodon, connect, run_task,
+                                                                      clock_at, db, quick_retries):
+    from core import publisher
+    from handlers import posts
+
+    a = connect(user, mastodon)
+    at = _when()
+    post = _create(call, user, [a], at)
+    mastodon.fail_next(Reply(502, {"error": "Bad gateway"}), path="/api/v1/statuses", times=publisher.QUICK_TRIES)
+    clock = clock_at(at + _dt.timedelta(seconds=1))
+    assert run_task(post["id"], 1)[1]["outcome"] == "publishing"
+    saved = _post(db, post["id"])
+    target = saved["targets"][a]
+    assert target["status"] == "scheduled" and target["deferrals"] == 1
+    assert "try again" in target["error"] and saved["dueAt"] == target["retryAt"]
+    assert len(statuses(mastodon)) == publisher.QUICK_TRIES
+    # Before the retry time nothing happens; after it the sweeper publishes it.
+    assert run_task(post["id"], 1)[1]["outcome"] == "nothing_to_claim"
+    clock.set(target["retryAt"] + posts.SWEEP_GRACE + _dt.timedelta(seconds=1))
+    swept = posts.sweep_due_posts()
+    assert swept["outcomes"].get(post["id"]) == "published"
+    assert _post(db, post["id"])["targets"][a]["status"] == "published"
+    assert len(mastodon.statuses) == 1
+
+
+def test_permanent_failure_fails_that_target_only_and_tells_the_owner(call, user, mastodon, mastodon2, connect,
+                                                                      run_task, clock_at, db, outbox):
+    good, bad = connect(user, mastodon), connect(user, mastodon2)
+    at = _when()
+    post = _create(call, user, [good, bad], at)
+    mastodon2.fail_next(Reply(422, {"error": "Validation failed: Text character limit of 500 exceeded"}),
+                        path="/api/v1/statuses")
+    clock_at(at + _dt.timedelta(seconds=1))
+    assert run_task(post["id"], 1)[1]["outcome"] == "failed"
+    saved = _post(db, post["id"])
+    assert saved["targets"][good]["status"] == "published"
+    assert saved["targets"][bad]["status"] == "failed"
+    assert "character limit" in saved["targets"][bad]["error"]
+    assert len(statuses(mastodon2)) == 1  # a permanent error is not retried
+    notices = [n.to_dict() for n in db.collection("notifications").where("uid", "==", user.uid).stream()]
+    failed = [n for n in notices if n["kind"] == "publish_failed"]
+    assert len(failed) == 1 and "character limit" in failed[0]["body"]
+    assert any("did not go out" in m["subject"] for m in outbox.sent_to(user["email"]))
+
+
+def test_expired_token_is_refreshed_once_then_published(call, user, x, connect_x, run_task, clock_at, db):
+    from core import account_store
+
+    account, granted = connect_x(user)
+    at = _when()
+    post = _create(call, user, [account], at)
+    x.expire(granted["access_token"])
+    clock_at(at + _dt.timedelta(seconds=1))
+    assert run_task(post["id"], 1)[1]["outcome"] == "published"
+    assert len(x.received("POST", r"/2/tweets")) == 2  # one refused (401), one after the refresh
+    assert len(x.received("POST", r"/2/oauth2/token")) == 1
+    assert account_store.load_tokens(account).access_token != granted["access_token"]
+    target = _post(db, post["id"])["targets"][account]
+    assert target["status"] == "published" and target["url"].endswith(target["postId"])
+
+
+def test_refresh_refused_fails_target_and_marks_account(call, user, x, connect_x, run_task, clock_at, db):
+    account, granted = connect_x(user, refresh_token="revoked-refresh-token")
+    at = _when()
+    post = _create(call, user, [account], at)
+    x.expire(granted["access_token"])
+    clock_at(at + _dt.timedelta(seconds=1))
+    assert run_task(post["id"], 1)[1]["outcome"] == "failed"
+    target = _post(db, post["id"])["targets"][account]
+    assert target["status"] == "failed" and "reconnect" in target["error"].lower()
+    assert db.collection("accounts").document(account).get().get("status") == "reconnect_needed"
+    assert len(x.received("POST", r"/2/tweets")) == 1
+
+
+def test_timeout_after_send_is_unconfirmed_never_retried(call, user, x, connect_x, run_task, clock_at, db,
+                                                         monkeypatch, outbox):
+    """X has no idempotency key: an answer lost after sending cannot be retried safely.
+    (Mastodon's Idempotency-Key makes the same retry safe, so there it is retried.)"""
+    import httpx
+
+    from platforms import http
+
+    client = httpx.Client(timeout=httpx.Timeout(5.0, read=0.3))
+    monkeypatch.setattr(http, "client", lambda network: client)
+    account, _ = connect_x(user)
+    at = _when()
+    post = _create(call, user, [account], at)
+    x.fail_next(Reply(201, {"data": {"id": "1", "text": "x"}}, delay=1.0), path="/2/tweets")
+    clock_at(at + _dt.timedelta(seconds=1))
+    assert run_task(post["id"], 1)[1]["outcome"] == "unconfirmed"
+    target = _post(db, post["id"])["targets"][account]
+    assert target["status"] == "unconfirmed" and "did not try again" in target["error"]
+    assert len(x.received("POST", r"/2/tweets")) == 1
+    assert run_task(post["id"], 1)[1]["outcome"] == "unconfirmed"
+    assert len(x.received("POST", r"/2/tweets")) == 1
+    assert any("Check your post" in m["subject"] for m in outbox.sent_to(user["email"]))
+    client.close()
+
+
+def test_paused_post_does_not_publish(call, user, mastodon, connect, run_task, clock_at, db):
+    a = connect(user, mastodon)
+    at = _when()
+    post = _create(call, user, [a], at)
+    db.collection("posts").document(post["id"]).update({"status": "paused", "pausedReason": "plan_limit"})
+    clock_at(at + _dt.timedelta(seconds=1))
+    assert run_task(post["id"], 1)[1]["outcome"] == "paused"
+    assert statuses(mastodon) == []
+
+
+def test_claim_whose_worker_vanished_becomes_unconfirmed(call, user, mastodon, connect, clock_at, db):
+    from core import publisher
+    from handlers import posts
+
+    a = connect(user, mastodon)
+    at = _when()
+    post = _create(call, user, [a], at)
+    ref = db.collection("posts").document(post["id"])
+    ref.update({"status": "publishing", f"targets.{a}.status": "publishing", f"targets.{a}.claimedAt": at,
+                "dueAt": at + publisher.LEASE})
+    clock_at(at + publisher.LEASE + posts.SWEEP_GRACE + _dt.timedelta(seconds=5))
+    assert posts.sweep_due_posts()["outcomes"][post["id"]] == "unconfirmed"
+    assert ref.get().to_dict()["targets"][a]["status"] == "unconfirmed"
+    assert statuses(mastodon) == []
+
+
+def test_lost_task_is_caught_by_the_sweeper(call, user, mastodon, connect, clock_at, db):
+    from handlers import posts
+
+    a = connect(user, mastodon)
+    at = _when()
+    post = _create(call, user, [a], at)
+    clock_at(at + posts.SWEEP_GRACE + _dt.timedelta(seconds=1))
+    assert posts.sweep_due_posts()["outcomes"][post["id"]] == "published"
+    assert len(statuses(mastodon)) == 1
+
+
+def test_failure_email_can_be_turned_off_but_the_notice_stays(call, user, mastodon, connect, run_task, clock_at,
+                                                               db, outbox):
+    db.collection("users").document(user.uid).update({"settings.publishEmails": False})
+    a = connect(user, mastodon)
+    at = _when()
+    post = _create(call, user, [a], at)
+    mastodon.fail_next(Reply(422, {"error": "Validation failed"}), path="/api/v1/statuses")
+    clock_at(at + _dt.timedelta(seconds=1))
+    run_task(post["id"], 1)
+    notices = [n.to_dict() for n in db.collection("notifications").where("uid", "==", user.uid).stream()]
+    assert [n["kind"] for n in notices] == ["publish_failed"]
+    assert notices[0]["email"]["status"] == "turned_off"
+    assert not any("did not go out" in m["subject"] for m in outbox.sent_to(user["email"]))
+
+
+@pytest.mark.parametrize("version", ["1", None])
+def test_task_with_a_bad_body_is_refused(main, version):
+    import flask
+
+    app = flask.Flask("t")
+    with app.test_request_context("/publish_post", method="POST", json={"postId": "p", "version": version}):
+        response = main.publish_post(flask.request)
+    assert response.status_code == 400
+
+
+def test_trigger_queues_the_task_of_a_post_written_elsewhere(user, mastodon, connect, db, queued):
+    """The Firestore trigger keeps the task in step whoever wrote the post (the offline
+    stand-in fires no triggers, so the handler is given the event the platform would send)."""
+    from firebase_functions import firestore_fn
+    from firebase_functions.core import Change
+
+    from core import posts_model
+
+    a = connect(user, mastodon)
+    at = _when()
+    ref = db.collection("posts").document()
+    before = ref.get()
+    ref.set({"uid": user.uid, "text": "Written by an admin tool", "status": "scheduled", "scheduledAt": at,
+             "scheduleVersion": 4, "targetAccountIds": [a], "targets": {a: {"network": "mastodon",
+                                                                              "status": "scheduled"}},
+             "dueAt": at, "sortKey": posts_model.sort_key(at, ref.id)})
+    after = ref.get()
+    assert f"post-{ref.id}-v4" not in queued()
+    event = firestore_fn.Event(specversion="1.0", id="e1", source="firestore", type="google.cloud.firestore.document.v1.written",
+                               time=_dt.datetime.now(UTC).isoformat(), data=Change(before=before, after=after),
+                               subject=f"documents/posts/{ref.id}", location="us-central1", project="demo-postr",
+                               database="(default)", namespace="(default)", document=f"posts/{ref.id}",
+                               params={"postId": ref.id})
+    from handlers import posts
+
+    posts.on_post_written(event)
+    assert f"post-{ref.id}-v4" in queued()
+
+
+def test_post_whose_targets_were_all_cancelled_ends_cancelled(call, user, mastodon, connect, run_task, clock_at, db):
+    from handlers import accounts
+
+    a = connect(user, mastodon)
+    at = _when()
+    post = _create(call, user, [a], at)
+    assert accounts.cancel_pending_publishes(a, "The account was disconnected.") == 1
+    clock_at(at + _dt.timedelta(seconds=1))
+    run_task(post["id"], 1)
+    saved = _post(db, post["id"])
+    assert saved["status"] == "cancelled" and saved["dueAt"] is None
+    assert statuses(mastodon) == []
+
+
+def test_video_is_polled_until_the_network_has_processed_it(call, user, mastodon, connect, upload, run_task,
+                                                            clock_at, db, monkeypatch):
+    import platforms
+
+    monkeypatch.setattr(platforms.get("mastodon"), "_sleep", lambda seconds: None)  # the pauses, not the polls
+    db.collection("users").document(user.uid).update({"plan": "pro"})
+    mastodon.processing_polls = 3
+    a = connect(user, mastodon)
+    video = upload(f"users/{user.uid}/media/clip.mp4", b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 4096, "video/mp4",
+                   {"width": "1280", "height": "720", "durationSeconds": "12.5"})
+    at = _when()
+    post = _create(call, user, [a], at, media=[{"path": video}])
+    clock_at(at + _dt.timedelta(seconds=1))
+    assert run_task(post["id"], 1)[1]["outcome"] == "published"
+    polls = mastodon.received("GET", r"/api/v1/media/[^/]+")
+    assert len(polls) >= 3  # 206 while processing, then 200
+    assert len(statuses(mastodon)) == 1 and statuses(mastodon)[0].form.get("media_ids[]")
+
+
+def test_video_that_never_finishes_processing_stops_polling_within_the_bound(call, user, mastodon, connect, upload, run_task,
+                                                                     clock_at, db, monkeypatch, quick_retries):
+    import platforms
+
+    from core import publisher
+
+    db.collection("users").document(user.uid).update({"plan": "pro"})
+    mastodon.processing_polls = 10**6
+    monkeypatch.setattr(platforms.get("mastodon"), "_sleep", lambda seconds: None)
+    monkeypatch.setattr(platforms.get("mastodon"), "media_wait_s", 3.0)  # polls after 1 s and 2 s, then gives up
+    a = connect(user, mastodon)
+    video = upload(f"users/{user.uid}/media/slow.mp4", b"\x00" * 4096, "video/mp4",
+                   {"width": "1280", "height": "720", "durationSeconds": "12.5"})
+    at = _when()
+    post = _create(call, user, [a], at, media=[{"path": video}])
+    clock_at(at + _dt.timedelta(seconds=1))
+    run_task(post["id"], 1)
+    target = _post(db, post["id"])["targets"][a]
+    # Bounded: two polls per try, then a later try is scheduled (a transient state at the network).
+    assert target["status"] == "scheduled" and target["deferrals"] == 1 and "still processing" in target["error"]
+    assert len(mastodon.received("GET", r"/api/v1/media/[^/]+")) == 2 * publisher.QUICK_TRIES
+    assert statuses(mastodon) == []  # nothing posted without its video
+
+
+def test_per_network_concurrency_cap(call, user, mastodon, connect, run_task, clock_at, db, monkeypatch):
+    from core import publisher
+
+    in_flight, peak, lock = [0], [0], threading.Lock()
+    original = mastodon.create_status
+
+    def counting(req):
+        with lock:
+            in_flight[0] += 1
+            peak[0] = max(peak[0], in_flight[0])
+        try:
+            import time
+
+            time.sleep(0.1)
+            return original(req)
+        finally:
+            with lock:
+                in_flight[0] -= 1
+
+    mastodon._routes = [(m, p, counting if h == original else h) for m, p, h in mastodon._routes]
+    monkeypatch.setitem(publisher.CONCURRENCY, "mastodon", 2)
+    monkeypatch.setattr(publisher, "_slots", {})
+    accounts = [connect(user, mastodon) for _ in range(5)]
+    at = _when()
+    post = _create(call, user, accounts, at)
+    clock_at(at + _dt.timedelta(seconds=1))
+    assert run_task(post["id"], 1)[1]["outcome"] == "published"
+    assert peak[0] == 2 and len(statuses(mastodon)) == 5
