@@ -248,6 +248,45 @@ def send_support_message(req: https_fn.CallableRequest):
     return _serve(req, "privacy", "send_support_message")
 
 
+# --- analytics (policy 2.3, 3; issue 9) ---------------------------------------------------
+# Collectors call networks as each account, so they need the token keyring, the OAuth
+# apps (a token may be refreshed on use) and email (an account that needs reconnecting).
+
+
+@on_call()
+def get_post_analytics(req: https_fn.CallableRequest):
+    return _serve(req, "analytics", "get_post_analytics")
+
+
+@on_call()
+def get_account_analytics(req: https_fn.CallableRequest):
+    return _serve(req, "analytics", "get_account_analytics")
+
+
+@on_call()
+def get_analytics_overview(req: https_fn.CallableRequest):
+    return _serve(req, "analytics", "get_analytics_overview")
+
+
+@on_call()
+def get_best_times(req: https_fn.CallableRequest):
+    return _serve(req, "analytics", "get_best_times")
+
+
+@scheduler_fn.on_schedule(schedule="every 1 hours", secrets=settings.PUBLISH_SECRETS, timeout_sec=540)
+def collect_post_metrics(_event: scheduler_fn.ScheduledEvent) -> None:
+    from handlers import analytics
+
+    analytics.collect_post_metrics()
+
+
+@scheduler_fn.on_schedule(schedule="every 6 hours", secrets=settings.PUBLISH_SECRETS, timeout_sec=540)
+def collect_follower_counts(_event: scheduler_fn.ScheduledEvent) -> None:
+    from handlers import analytics
+
+    analytics.collect_follower_counts()
+
+
 # --- posts and publishing (issue 6) ---------------------------------------------------
 # Callables check and save posts and keep each post's task in step (the trigger below
 # does too, for writes from anywhere); publish_post is the task target (private).

@@ -107,3 +107,13 @@ NOT_USER_DATA: dict[str, str] = {
 # A connection waiting for the person's choice (a Facebook Page): sealed tokens, 15 minutes.
 PENDING_CONNECTIONS = "pendingConnections"
 USER_DATA[PENDING_CONNECTIONS] = UserData(kind="owned", export=False, retention="content")
+
+# --- analytics (policy 2.3, 3; issue 9) ----------------------------------------------
+# One document per published target ({postId}__{accountId}): its place in the decaying
+# collection schedule and its latest numbers. Snapshots themselves go to METRICS (above).
+METRIC_TARGETS = "metricTargets"
+USER_DATA[METRIC_TARGETS] = UserData(kind="owned", export=True, retention="content",
+                                     private_fields=("failures", "nextDueAt", "state"))
+# The collector's own bookkeeping (how far back it has looked for new posts); nobody's data.
+ANALYTICS_STATE = "analyticsState"
+NOT_USER_DATA[ANALYTICS_STATE] = "the analytics collector's progress through newly published posts"

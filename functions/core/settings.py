@@ -124,6 +124,20 @@ EXPORT_ARCHIVE_DAYS = IntParam("EXPORT_ARCHIVE_DAYS", default=7)
 # Deleting an account revokes network tokens, cancels Stripe and sends a confirmation.
 DELETION_SECRETS = [TOKEN_ENCRYPTION_KEYS, *OAUTH_CLIENT_SECRETS.values(), STRIPE_SECRET_KEY, RESEND_API_KEY]
 
+# --- analytics (policy 2.3, 3, 7.4; issue 9) -----------------------------------------
+# Calls for post numbers per network, and per connected account, in one collector run
+# (hourly); what is left waits, oldest first, for the next run. A network's own 429 also
+# stops that network for the run.
+ANALYTICS_CALLS_PER_NETWORK = IntParam("ANALYTICS_CALLS_PER_NETWORK", default=300)
+ANALYTICS_CALLS_PER_ACCOUNT = IntParam("ANALYTICS_CALLS_PER_ACCOUNT", default=30)
+# Product analytics (PostHog): the project API key (write-only, phc_...) and the ingestion
+# host; an empty key sends nothing. Never sent for a person who opted out (policy 7.4).
+POSTHOG_PROJECT_API_KEY = StringParam("POSTHOG_PROJECT_API_KEY", default="")
+POSTHOG_HOST = StringParam("POSTHOG_HOST", default="https://us.i.posthog.com")
+# Error tracking (Sentry): the project's DSN; empty sends nothing.
+SENTRY_DSN = StringParam("SENTRY_DSN", default="")
+SENTRY_ENVIRONMENT = StringParam("SENTRY_ENVIRONMENT", default="production")
+
 # --- posts and publishing (issue 6) ---------------------------------------------------
 # The Cloud Tasks queue that fires each post at its time (tasks go to the publish_post
 # HTTP function at PRIVACY_TASKS_URL's base address, signed as TASKS_SERVICE_ACCOUNT).
