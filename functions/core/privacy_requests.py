@@ -38,10 +38,12 @@ def new(uid: str, kind: str, *, status: str = OPEN, ref: str | None = None, deta
     }
 
 
-def record_correction(uid: str, fields: list[str]) -> str:
-    """A correction the person made themselves (profile update): recorded, completed."""
-    ref, data = new(uid, "correction", status=COMPLETED, detail={"fields": sorted(fields)})
-    ref.set(data)
+def record_correction(uid: str, fields: list[str], *, writer=None, now: _dt.datetime | None = None) -> str:
+    """A correction the person made themselves (profile update): recorded, completed at
+    once. With `writer` (a batch), it lands in the same commit as the correction itself.
+    Only the names of the fields are kept, never their values."""
+    ref, data = new(uid, "correction", status=COMPLETED, detail={"fields": sorted(fields)}, now=now)
+    (writer.create(ref, data) if writer is not None else ref.set(data))
     return ref.id
 
 

@@ -9,7 +9,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
-from core import clock, log, settings, users
+from core import clock, db, log, privacy_requests, settings, users
 from core.edge import Caller, callable_handler
 from core.errors import InvalidArgument, PermissionDenied
 from core.ai_models import MODEL_IDS as AI_MODELS
@@ -91,11 +91,24 @@ def update_profile(caller: Caller, payload: UpdateProfile) -> dict:
             if value is None and name != "preferredAiModel":
                 raise InvalidArgument(f"'{name}' cannot be null.")
             changes[f"settings.{name}"] = value
-    snap, _ = users.load_active(caller.uid)
-    changes["updatedAt"] = clock.now()
-    snap.reference.update(changes)
+    snap, data = users.load_active(caller.uid)
+    current = users.public_view(data)
+    corrected = [name for name, value in given.items()
+                 if (current["displayName"] if name == "displayName" else current["settings"].get(name)) != value]
+    _write_correction(caller.uid, snap.reference, changes, corrected)
     _, data = users.load_active(caller.uid)
     return users.public_view(data)
+
+
+def _write_correction(uid: str, ref, changes: dict, corrected: list[str]) -> None:
+    """The profile change and, when a value really changed, its record on the privacy
+    request register (policy 7.2, 7.5: completed at once), in one commit."""
+    now = clock.now()
+    batch = db.client().batch()
+    batch.update(ref, {**changes, "updatedAt": now})
+    if corrected:
+        privacy_requests.record_correction(uid, corrected, writer=batch, now=now)
+    batch.commit()
 
 
 @callable_handler(CompleteOnboarding)
@@ -116,10 +129,11 @@ def complete_onboarding(caller: Caller, payload: CompleteOnboarding) -> dict:
             f"postr is only for people aged {minimum} or older, so this account has been disabled. "
             "If this is a mistake, contact support@minnerlabs.com."
         )
-    now = clock.now()
-    snap.reference.update(
-        {"onboarding.completedAt": now, "onboarding.birthDate": born.isoformat(), "updatedAt": now}
-    )
+    # The first birth date is given, not corrected; sending another one later corrects it.
+    previous = (data.get("onboarding") or {}).get("birthDate")
+    corrected = ["birthDate"] if previous and previous != born.isoformat() else []
+    _write_correction(caller.uid, snap.reference,
+                      {"onboarding.completedAt": clock.now(), "onboarding.birthDate": born.isoformat()}, corrected)
     _, data = users.load_active(caller.uid)
     return users.public_view(data)
 
