@@ -13,6 +13,15 @@ under the same machine-wide lock the tests take.
 
 Prints the medians, the median of one Firestore read for scale, and as its last
 line `ai_overhead_ratio <median ours / median bare>`. Goal: at most 1.5.
+
+Measured on the Firestore stand-in (2026-11-30, 200 calls, a busy machine): bare
+3.8 ms; ours 16 ms (4.3), before the charge became one commit 20-23 ms (5.3-6.3).
+Medians of ours by step: profile read 2.0 ms, reservation transaction 4.7 ms,
+provider call 3.7 ms, charge commit 3.6 ms, the rest (schema, prompt, validate,
+history entry) about 2 ms. 1.5 is out of reach while the limit is checked
+before the call: the reservation alone is a transaction of three round trips
+(begin, read, commit; about 4.7 ms here), more than the whole bare call, so
+even with nothing else added the ratio would be about 2.2.
 Usage: python bench/ai_overhead.py [calls]
 """
 
@@ -29,9 +38,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "functions"), str(ROOT / "tools")]
 API_KEY = "sk-bench"
-# The profile read; the reservation transaction (begin, read, commit); the charge
-# transaction (begin, read, commit of counter, ledger entry and history entry).
-STORE_ROUND_TRIPS = 7
+# The profile read; the reservation transaction (begin, read, commit); the charge:
+# one commit (Increments on the counter, the ledger entry and the history entry).
+STORE_ROUND_TRIPS = 5
 PAYLOAD = {"brief": "Our bakery opens a second shop downtown on Monday, with fresh bread from 7am.",
            "networks": ["x"], "tone": "warm", "length": "short"}
 

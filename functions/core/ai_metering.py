@@ -7,16 +7,27 @@ Every provider call goes through three steps:
    (RESOURCE_EXHAUSTED, with when the allowance resets) when the month's tokens
    plus every live reservation plus this one would pass the plan's limit.
 2. the call itself.
-3. `settle`: a second transaction that drops the reservation, adds the real
-   tokens and cost to the counter and writes the per-call ledger entry, both in
-   one commit; or `release` when the call failed, which costs nothing.
+3. `settle`: one commit, with no read, that adds the real tokens and cost to the
+   counter as Increment transforms, zeroes the reservation and creates the
+   per-call ledger entry (and the history entry); or `release` when the call
+   failed, which zeroes the reservation and costs nothing.
 
 Because a reservation is the call's upper bound (prompt bytes, which no
 byte-level tokenizer exceeds, plus the completion and reasoning budgets), calls
 racing at the limit cannot together pass it; should a provider ever count more
 than the bound, the excess is at most that one call's. A reservation whose
 call never settled (the instance died) expires after RESERVATION_TTL.
-Transactions read before they write, so they serialize on the counter.
+
+Reservations are entries `reservations.<id> = {tokens, at}` on the counter.
+`reserve` (a transaction: reserving calls read the counter, so they serialize
+on it) rewrites the map with the live entries and its own, and never writes the
+totals; `settle` and `release` set their entry's `tokens` to 0 by field path,
+without reading. On Firestore a write landing inside a reserving transaction
+makes the transaction retry. The stand-in serializes only transactions: a settle
+that lands between a reservation's read and its commit may have its zero
+overwritten, so that reservation counts as held until it expires; that only
+makes the limit stricter for those minutes, never looser, and the totals, which
+settles change by Increment alone, stay exact.
 """
 
 import datetime as _dt
@@ -62,6 +73,7 @@ class Reservation:
     tokens: int
     limit: int
     plan: str
+    used: int = 0  # the month's tokens when the reservation was made
 
 
 @dataclass(frozen=True)
@@ -82,8 +94,13 @@ def _fresh(uid: str, month: str, now: _dt.datetime) -> dict:
             "costNanoUsd": 0, "costUsd": 0.0, "calls": 0, "reservations": {}, "createdAt": now}
 
 
-def _live(reservations: dict, now: _dt.datetime) -> dict:
-    return {rid: r for rid, r in (reservations or {}).items() if r.get("at") and r["at"] > now - RESERVATION_TTL}
+def _alive(entry: dict, now: _dt.datetime) -> bool:
+    return bool(entry.get("tokens")) and bool(entry.get("at")) and entry["at"] > now - RESERVATION_TTL
+
+
+def held(reservations: dict | None, now: _dt.datetime) -> int:
+    """Tokens held by calls in progress: reservations neither settled, released nor expired."""
+    return sum(r["tokens"] for r in (reservations or {}).values() if _alive(r, now))
 
 
 def _run(fn):
@@ -95,48 +112,45 @@ def _run(fn):
 def reserve(uid: str, plan, tokens: int) -> Reservation:
     """Reserve `tokens` of this month's allowance of `plan` (core.plans.Plan) for one call."""
     now = clock.now()
-    month, rid = month_of(now), uuid.uuid4().hex
+    # A letter first: the id is a field name in a field path.
+    month, rid = month_of(now), f"r{uuid.uuid4().hex}"
     ref = counter_ref(uid, month)
     limit = plan.ai_tokens_per_month
+    seen: dict = {}
 
     def apply(tx):
         snap = ref.get(transaction=tx)
-        data = snap.to_dict() if snap.exists else _fresh(uid, month, now)
-        live = _live(data.get("reservations"), now)
-        held = sum(r["tokens"] for r in live.values())
-        used = data.get("tokens", 0)
-        if used + held + tokens > limit:
+        data = snap.to_dict() if snap.exists else None
+        reservations = (data or {}).get("reservations") or {}
+        in_flight = held(reservations, now)
+        used = (data or {}).get("tokens", 0)
+        if used + in_flight + tokens > limit:
             reset = resets_at(now)
             raise ResourceExhausted(
                 f"Not enough AI allowance left this month: {used:,} of your {plan.name} plan's {limit:,} tokens "
-                f"are used{f' and {held:,} are held by requests in progress' if held else ''}, and this request "
-                f"may need up to {tokens:,}. Your allowance resets on {_iso(reset)}; upgrade for more.",
-                {"used": used, "held": held, "needed": tokens, "limit": limit, "plan": plan.name,
+                f"are used{f' and {in_flight:,} are held by requests in progress' if in_flight else ''}, and this "
+                f"request may need up to {tokens:,}. Your allowance resets on {_iso(reset)}; upgrade for more.",
+                {"used": used, "held": in_flight, "needed": tokens, "limit": limit, "plan": plan.name,
                  "resetsAt": _iso(reset)},
             )
+        # Only the live reservations and this one are kept: settled, released and expired ones go.
+        live = {k: r for k, r in reservations.items() if _alive(r, now)}
         live[rid] = {"tokens": tokens, "at": now}
-        tx.set(ref, {**data, "reservations": live, "updatedAt": now})
+        if data is None:
+            tx.create(ref, {**_fresh(uid, month, now), "reservations": live, "updatedAt": now})
+        else:
+            # Never the totals: settles add to them with Increment, outside any transaction.
+            tx.update(ref, {"reservations": live, "updatedAt": now})
+        seen["used"] = used
 
     _run(apply)
-    return Reservation(uid, month, rid, tokens, limit, plan.name)
+    return Reservation(uid, month, rid, tokens, limit, plan.name, seen["used"])
 
 
 def release(res: Reservation) -> None:
     """Give a reservation back: the call failed and costs nothing."""
-    ref = counter_ref(res.uid, res.month)
-
-    def apply(tx):
-        snap = ref.get(transaction=tx)
-        if not snap.exists:
-            return
-        data = snap.to_dict()
-        now = clock.now()
-        live = _live(data.get("reservations"), now)
-        live.pop(res.id, None)
-        tx.set(ref, {**data, "reservations": live, "updatedAt": now})
-
     try:
-        _run(apply)
+        counter_ref(res.uid, res.month).update({f"reservations.{res.id}.tokens": 0, "updatedAt": clock.now()})
     except Exception as exc:  # the reservation then expires on its own (RESERVATION_TTL)
         log.error("ai reservation release failed", uid=res.uid, error=type(exc).__name__)
 
@@ -152,56 +166,49 @@ def charged(res: Reservation, usage: Usage | None, model: Model) -> Usage:
 
 def settle(res: Reservation, *, model: Model, feature: str, purpose: str, usage: Usage,
            provider_model: str, extra: tuple = ()) -> Receipt:
-    """Charge a call that succeeded (`usage` from `charged`): the reservation becomes
-    the real usage, and the ledger gets its entry, in one commit. `extra` is
-    (ref, document) pairs created in the same commit (the AI history entry)."""
-    ref = counter_ref(res.uid, res.month)
+    """Charge a call that succeeded (`usage` from `charged`): the real usage is added to
+    the counter, the reservation zeroed and the ledger entry created, in one commit
+    without a read. `extra` is (ref, document) pairs created in the same commit (the
+    AI history entry)."""
+    from google.cloud import firestore
+
     cost = model.cost_nano_usd(usage.prompt_tokens, usage.completion_tokens)
     ledger = db.client().collection(AI_USAGE).document()
-    result: dict = {}
-
-    def apply(tx):
-        now = clock.now()
-        snap = ref.get(transaction=tx)
-        data = snap.to_dict() if snap.exists else _fresh(res.uid, res.month, now)
-        live = _live(data.get("reservations"), now)
-        live.pop(res.id, None)
-        nano = data.get("costNanoUsd", 0) + cost
-        data.update({
-            "tokens": data.get("tokens", 0) + usage.total_tokens,
-            "promptTokens": data.get("promptTokens", 0) + usage.prompt_tokens,
-            "completionTokens": data.get("completionTokens", 0) + usage.completion_tokens,
-            "costNanoUsd": nano,
-            "costUsd": nano / 1e9,
-            "calls": data.get("calls", 0) + 1,
-            "reservations": live,
-            "updatedAt": now,
-        })
-        tx.set(ref, data)
-        tx.create(ledger, {
-            "uid": res.uid,
-            "month": res.month,
-            "feature": feature,
-            "purpose": purpose,
-            "model": model.id,
-            "provider": model.provider,
-            "providerModel": provider_model,
-            "promptTokens": usage.prompt_tokens,
-            "completionTokens": usage.completion_tokens,
-            "reasoningTokens": usage.reasoning_tokens,
-            "totalTokens": usage.total_tokens,
-            "reservedTokens": res.tokens,
-            "costNanoUsd": cost,
-            "costUsd": cost / 1e9,
-            "createdAt": now,
-            "requestId": log.request_id(),
-        })
-        for extra_ref, document in extra:
-            tx.create(extra_ref, document)
-        result["used"] = data["tokens"]
-
-    _run(apply)
+    now = clock.now()
+    batch = db.client().batch()
+    batch.update(counter_ref(res.uid, res.month), {
+        "tokens": firestore.Increment(usage.total_tokens),
+        "promptTokens": firestore.Increment(usage.prompt_tokens),
+        "completionTokens": firestore.Increment(usage.completion_tokens),
+        "costNanoUsd": firestore.Increment(cost),
+        "costUsd": firestore.Increment(cost / 1e9),
+        "calls": firestore.Increment(1),
+        f"reservations.{res.id}.tokens": 0,
+        "updatedAt": now,
+    })
+    batch.create(ledger, {
+        "uid": res.uid,
+        "month": res.month,
+        "feature": feature,
+        "purpose": purpose,
+        "model": model.id,
+        "provider": model.provider,
+        "providerModel": provider_model,
+        "promptTokens": usage.prompt_tokens,
+        "completionTokens": usage.completion_tokens,
+        "reasoningTokens": usage.reasoning_tokens,
+        "totalTokens": usage.total_tokens,
+        "reservedTokens": res.tokens,
+        "costNanoUsd": cost,
+        "costUsd": cost / 1e9,
+        "createdAt": now,
+        "requestId": log.request_id(),
+    })
+    for extra_ref, document in extra:
+        batch.create(extra_ref, document)
+    batch.commit()
     year, month = map(int, res.month.split("-"))
-    return Receipt(ledger.id, usage, cost, result["used"], res.limit,
+    # The month's tokens as of the reservation plus this call's: exact unless the same
+    # person had another call settle meanwhile (the counter itself is always exact).
+    return Receipt(ledger.id, usage, cost, res.used + usage.total_tokens, res.limit,
                    resets_at(_dt.datetime(year, month, 1, tzinfo=_dt.timezone.utc)))
-
