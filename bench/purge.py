@@ -4,9 +4,11 @@ Seeds N accounts deleted and past the two-year window (each with posts, metric
 snapshots and AI history, marked the way account deletion marks them) among
 10N live accounts with the same data, then times, in one run:
 - purge: core.retention.purge() (range query on deletedAt, deletes in batches of 500);
-- one by one: deleting another N expired accounts' documents (the same shape and
-  count) with one delete request each, the refs known in advance (the baseline
-  is not charged for finding them);
+- one by one: the same documents (the same N accounts seeded again, identical ids
+  and data) deleted with one delete request each, the refs known in advance (the
+  baseline is not charged for finding them); the two alternate which goes first
+  from round to round, since the stand-in keeps deleted documents' slots and
+  slows a little as a run goes on;
 - purge again after doubling the live data to 20N accounts, on a fresh N expired:
   the purge reads only what it deletes, so the live data should not matter.
 Each is the median of 3 rounds on freshly seeded data, after one warm-up purge.
@@ -16,16 +18,27 @@ machine-wide lock the tests take.
 Last line: `purge_speedup <one-by-one time / purge time>`. Goal: at least 10.
 Usage: python bench/purge.py [N]
 
-Measured here on the Firestore stand-in (N=30): purge_speedup about 1.8 (1.1 to
-1.8 over runs on a busy machine), goal not met; doubling the live data: ratio
-about 0.9 (the purge read exactly the 1080 documents it deleted both times).
-Why, measured: a single delete is a loopback round trip of about 1 ms, while
-the stand-in ignores the select([]) projection, so each matched document comes
-back whole and the Python client decodes it (about 0.25 ms per document per
-query), and a 500-delete commit takes about 50 ms. Against Firestore itself a
-single delete costs a network round trip and a projected query returns only
-names, which favours the batched purge by a much larger factor; that is not
-measured here.
+Measured here on the Firestore stand-in (N=30, 2026-11-30): purge_speedup about
+2 (goal 10, not met); doubling the live data: time ratio about 1.4-1.6 (the
+stand-in scans a whole collection for every query). Why 10 is out of reach on
+the stand-in, measured with 10N live accounts:
+- a single delete is a loopback round trip of 0.86-0.92 ms;
+- a commit of 500 deletes takes about 36 ms (0.073 ms per document), so even a
+  purge that found its documents for free would be at most about 12 times faster;
+- finding them costs more than deleting them: the stand-in ignores the
+  select([]) projection and streams every matched document whole, one gRPC
+  message each; 500 of them take 105-135 ms through the client (0.21-0.27 ms per
+  document; 63 ms even reading only the names through the raw GAPIC call);
+- every query scans its whole collection: a range query on `metrics` costs 4-5
+  ms before it returns anything, a `uid in [30 uids]` query about 30 ms (the
+  stand-in converts the 30 values again for every document), about 70 ms per 30
+  accounts over all content collections;
+- commits sent concurrently (4 in flight, tried) gain nothing: the stand-in is
+  one Node thread and the client's decoding holds the GIL.
+So a purge that queries for what it deletes is bounded near 0.9 / (0.073 +
+0.21) = 3.2 here. Against Firestore itself a projected query returns names only
+and its cost follows the results, not the collection, which favours the batched
+purge by a much larger factor; that is not measured here.
 """
 
 import datetime as dt
@@ -83,13 +96,18 @@ def account_docs(uid: str, deleted: bool) -> list[tuple[str, str, dict]]:
     return docs
 
 
-def seed(accounts: int, deleted: bool, tag: str) -> list[tuple[str, str]]:
+def new_uids(accounts: int, tag: str) -> list[str]:
+    return [f"bench-{tag}-{i}-{uuid.uuid4().hex[:6]}" for i in range(accounts)]
+
+
+def seed(accounts: int, deleted: bool, tag: str, uids: list[str] | None = None) -> list[tuple[str, str]]:
+    """Write the accounts' documents; the same uids write the same documents again."""
     from core import db
 
     client = db.client()
     written, batch, size = [], client.batch(), 0
-    for i in range(accounts):
-        for collection, doc_id, data in account_docs(f"bench-{tag}-{i}-{uuid.uuid4().hex[:6]}", deleted):
+    for uid in uids or new_uids(accounts, tag):
+        for collection, doc_id, data in account_docs(uid, deleted):
             batch.set(client.collection(collection).document(doc_id), data)
             written.append((collection, doc_id))
             size += 1
@@ -136,11 +154,14 @@ def run(n: int, rounds: int = 3) -> None:
 
     purges, singles = [], []
     for r in range(rounds):
-        seed(n, deleted=True, tag=f"a{r}")
-        elapsed, report = timed_purge()
-        purges.append(elapsed)
-        refs = seed(n, deleted=True, tag=f"b{r}")
-        singles.append(one_by_one(refs))
+        uids = new_uids(n, f"a{r}")
+        for purging in ((True, False) if r % 2 == 0 else (False, True)):
+            refs = seed(n, deleted=True, tag="", uids=uids)
+            if purging:
+                elapsed, report = timed_purge()
+                purges.append(elapsed)
+            else:
+                singles.append(one_by_one(refs))
     purge_10, single = statistics.median(purges), statistics.median(singles)
     print(f"purge (10N live): {purge_10:.2f} s for {report['total']} deletions in {report['batches']} batches, "
           f"{report['read']} documents read", flush=True)
