@@ -64,6 +64,7 @@ def test_update_profile_corrects_every_field(call, user, db):
             "locale": "fr-FR",
             "marketingEmails": True,
             "productAnalytics": False,
+            "publishEmails": False,
             "preferredAiModel": "openai:gpt-4o-mini",
         },
         user.token,
@@ -76,6 +77,7 @@ def test_update_profile_corrects_every_field(call, user, db):
         "locale": "fr-FR",
         "marketingEmails": True,
         "productAnalytics": False,
+        "publishEmails": False,
         "preferredAiModel": "openai:gpt-4o-mini",
     }
     stored = profile_doc(db, user.uid).to_dict()

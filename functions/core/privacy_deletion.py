@@ -24,7 +24,7 @@ and callables refuse), until core.retention purges it.
 
 import datetime as _dt
 
-from core import clock, db, log, notify, privacy_requests, users
+from core import clock, db, log, notify, privacy_requests, publish_tasks, users
 from core.collections import ACCOUNTS, POSTS, USER_DATA, USERS
 from core.errors import FailedPrecondition
 
@@ -182,10 +182,12 @@ def _delete_all(snaps) -> None:
 
 
 def _cancel_posts(uid: str) -> int:
-    """Posts not yet out, and each of their targets not yet out, become cancelled.
-    (The publish tasks of the posts feature must drop a cancelled post; a post
-    already publishing is left to finish.)"""
+    """Posts not yet out, and each of their targets not yet out, become cancelled,
+    and their publish tasks are deleted (where the queue allows; a task that still
+    fires finds the post cancelled and does nothing). A post already publishing is
+    left to finish."""
     writes = _Writes()
+    cancelled = []
     for snap in _owned(POSTS, uid):
         post = snap.to_dict()
         if post.get("status") not in PENDING_POST:
@@ -196,7 +198,13 @@ def _cancel_posts(uid: str) -> int:
                 changes[f"targets.{account_id}.status"] = "cancelled"
                 changes[f"targets.{account_id}.error"] = "The postr account was deleted."
         writes.update(snap.reference, changes)
+        cancelled.append((snap.id, post))
     writes.flush()
+    for post_id, before in cancelled:
+        try:
+            publish_tasks.sync(post_id, {**before, "status": "cancelled"}, before)
+        except Exception as exc:  # the cancelled status already stops the publish
+            log.warn("privacy: publish task not deleted", postId=post_id, error=type(exc).__name__)
     return writes.total
 
 

@@ -293,7 +293,7 @@ def _run_series(ref, post: dict, received_at: _dt.datetime | None) -> dict:
         k = posts_schedule.latest_due(anchor, tz, rule, start, now + EARLY_SLACK)
         if k is None:
             return None, None, current
-        child_ref = db.doc(POSTS, f"{ref.id}-{k}")
+        child_ref = db.doc(POSTS, occurrence_id(ref.id, anchor, k))
         child_exists = child_ref.get(transaction=tx).exists
         at = posts_schedule.occurrence(anchor, tz, rule, k)
         if not child_exists:
@@ -316,11 +316,19 @@ def _run_series(ref, post: dict, received_at: _dt.datetime | None) -> dict:
     if (k - int(post.get("occurrence") or 0)) > 0:
         log.info("series ran late; missed occurrences skipped", postId=ref.id, missed=k - int(post.get("occurrence") or 0))
     try:
-        publish_tasks.sync(ref.id, after, post)
+        # Only the next task is made: the one that fired is the old one (deleting it
+        # while it runs could drop its own attempt), and its version is stale now.
+        publish_tasks.sync(ref.id, after, None)
     except Exception as exc:  # the sweeper queues it from dueAt
         log.warn("next occurrence not queued yet", postId=ref.id, error=type(exc).__name__)
     result = publish(child_ref, received_at)
     return {**result, "occurrence": k, "postId": child_ref.id}
+
+
+def occurrence_id(series_id: str, anchor: _dt.datetime, k: int) -> str:
+    """The post of a series' k-th occurrence: one per (series, anchor, k), so a rerun
+    finds it and a series moved to another first date starts new ones."""
+    return f"{series_id}-{int(anchor.timestamp())}-{k}"
 
 
 def _occurrence_doc(parent_id: str, series: dict, k: int, at: _dt.datetime, now: _dt.datetime) -> dict:
@@ -329,5 +337,6 @@ def _occurrence_doc(parent_id: str, series: dict, k: int, at: _dt.datetime, now:
                for aid, t in (series.get("targets") or {}).items() if t.get("status") != CANCELLED}
     return {**{k_: series.get(k_) for k_ in keep}, "targets": targets, "targetAccountIds": list(targets),
             "status": SCHEDULED, "scheduledAt": at, "dueAt": at, "scheduleVersion": 1, "parentId": parent_id,
-            "occurrence": k, "createdAt": now, "updatedAt": now, "sortKey": posts_model.sort_key(at, f"{parent_id}-{k}")}
+            "occurrence": k, "createdAt": now, "updatedAt": now,
+            "sortKey": posts_model.sort_key(at, occurrence_id(parent_id, series["seriesAnchor"], k))}
 

@@ -13,6 +13,8 @@ DEFAULT_SETTINGS = {
     # Marketing email is opt-in; product analytics is on until the user opts out (policy 7.4).
     "marketingEmails": False,
     "productAnalytics": True,
+    # Email when a post fails or cannot be confirmed (the in-app notice always stays).
+    "publishEmails": True,
     "preferredAiModel": None,
 }
 

@@ -283,7 +283,9 @@ def update_post(caller: Caller, payload: UpdatePost) -> dict:
     version = int(before.get("scheduleVersion") or 0) + (1 if schedule_changed else 0)
     if before.get("status") == PAUSED:  # billing decides when it goes again
         post["status"] = PAUSED
-        post["targets"] = {aid: {**t, "status": t["status"]} for aid, t in post["targets"].items()}
+    if before.get("recurrence") and not schedule_changed:
+        # A series edited in its words only keeps its place: same anchor, same next occurrence.
+        post.update(seriesAnchor=before.get("seriesAnchor"), occurrence=before.get("occurrence"))
     if post["status"] == SCHEDULED:
         _check_month_limit(caller.uid, profile.get("plan"), post["scheduledAt"], snap.id)
     post.update(updatedAt=now, scheduleVersion=version, createdAt=before.get("createdAt"),

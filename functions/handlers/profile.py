@@ -63,6 +63,7 @@ class UpdateProfile(_Strict):
     locale: Annotated[str, StringConstraints(max_length=35), AfterValidator(_check_locale)] | None = None
     marketingEmails: bool | None = None
     productAnalytics: bool | None = None
+    publishEmails: bool | None = None
     preferredAiModel: Annotated[str | None, Field(max_length=64), AfterValidator(_check_model)] = None
 
 

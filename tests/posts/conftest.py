@@ -10,8 +10,7 @@ import uuid
 import pytest
 
 from fakes.mastodon import MastodonFake
-
-UTC = _dt.timezone.utc
+from posts_helpers import UTC
 
 
 @pytest.fixture
@@ -163,11 +162,6 @@ def clock_at():
     yield start
     for cm in reversed(ctx):
         cm.__exit__(None, None, None)
-
-
-def statuses(fake) -> list:
-    """The statuses the Mastodon fake was asked to create."""
-    return fake.received("POST", r"/api/v1/statuses")
 
 
 @pytest.fixture(autouse=True)

@@ -4,7 +4,7 @@ writes nothing and queues nothing."""
 import datetime as _dt
 
 import pytest
-from conftest import UTC
+from posts_helpers import UTC
 
 
 def _at(days: float = 10) -> str:

@@ -5,7 +5,7 @@ Functions emulator's publish_post, and the network fake receiving the post."""
 import datetime as _dt
 import time
 
-from conftest import UTC, statuses
+from posts_helpers import UTC, statuses
 
 
 def _wait_for(check, timeout: float = 45.0):

@@ -4,7 +4,7 @@ import datetime as _dt
 import threading
 
 import pytest
-from conftest import UTC, statuses
+from posts_helpers import UTC, statuses
 
 from fakes.base import Reply
 
@@ -257,7 +257,7 @@ def test_lost_task_is_caught_by_the_sweeper(call, user, mastodon, connect, clock
 
 def test_failure_email_can_be_turned_off_but_the_notice_stays(call, user, mastodon, connect, run_task, clock_at,
                                                                db, outbox):
-    db.collection("users").document(user.uid).update({"settings.publishEmails": False})
+    assert call("update_profile", {"publishEmails": False}, user.token)[0] == 200
     a = connect(user, mastodon)
     at = _when()
     post = _create(call, user, [a], at)
@@ -394,3 +394,17 @@ def test_per_network_concurrency_cap(call, user, mastodon, connect, run_task, cl
     clock_at(at + _dt.timedelta(seconds=1))
     assert run_task(post["id"], 1)[1]["outcome"] == "published"
     assert peak[0] == 2 and len(statuses(mastodon)) == 5
+
+
+def test_deleting_the_postr_account_stops_its_scheduled_posts(call, user, mastodon, connect, run_task, clock_at, db):
+    a = connect(user, mastodon)
+    at = _when()
+    post = _create(call, user, [a], at)
+    status, body = call("delete_account", {"confirm": True}, user.token)
+    assert status == 200, body
+    saved = _post(db, post["id"])
+    assert saved["status"] == "cancelled" and saved["targets"][a]["status"] == "cancelled"
+    # The emulator cannot delete a task; one that still fires publishes nothing.
+    clock_at(at + _dt.timedelta(seconds=1))
+    assert run_task(post["id"], 1)[1]["outcome"] == "cancelled"
+    assert statuses(mastodon) == []

@@ -3,7 +3,7 @@ changes, and recurring series anchored to their first date."""
 
 import datetime as _dt
 
-from conftest import UTC, statuses
+from posts_helpers import UTC, statuses
 
 from core import posts_schedule
 from core.posts_schedule import Recurrence
@@ -53,6 +53,7 @@ def test_latest_due_counts_from_the_anchor():
 
 def test_recurring_series_after_a_missed_run_fires_once_and_stays_anchored(call, user, mastodon, connect, clock_at,
                                                                           db, run_task):
+    from core import publisher
     from handlers import posts
 
     clock = clock_at(_dt.datetime(2027, 1, 1, tzinfo=UTC))
@@ -72,7 +73,7 @@ def test_recurring_series_after_a_missed_run_fires_once_and_stays_anchored(call,
     parent = db.collection("posts").document(series["id"]).get().to_dict()
     assert parent["scheduledAt"] == anchor + _dt.timedelta(weeks=3)  # the series did not shift
     assert parent["occurrence"] == 3 and parent["missedOccurrences"] == 1 and parent["status"] == "scheduled"
-    child = db.collection("posts").document(f"{series['id']}-2").get().to_dict()
+    child = db.collection("posts").document(publisher.occurrence_id(series["id"], anchor, 2)).get().to_dict()
     assert child["status"] == "published" and child["scheduledAt"] == anchor + _dt.timedelta(weeks=2)
     assert child["parentId"] == series["id"]
     # Running the sweeper again at the same moment publishes nothing more.
@@ -101,3 +102,22 @@ def test_series_ends_at_until(call, user, mastodon, connect, clock_at, db, run_t
     parent = db.collection("posts").document(series["id"]).get().to_dict()
     assert parent["seriesEnded"] is True and parent["dueAt"] is None
     assert len(statuses(mastodon)) == 2
+
+
+def test_editing_a_running_series_words_keeps_its_next_occurrence(call, user, mastodon, connect, clock_at, db,
+                                                                 run_task):
+    clock = clock_at(_dt.datetime(2027, 1, 1, tzinfo=UTC))
+    a = connect(user, mastodon)
+    anchor = _dt.datetime(2027, 1, 4, 9, 0, tzinfo=UTC)
+    series = call("create_post", {"text": "Daily", "accountIds": [a], "scheduledAt": anchor.isoformat(),
+                                  "recurrence": {"every": 1, "unit": "days"}}, user.token)[1]["result"]
+    clock.set(anchor + _dt.timedelta(seconds=1))
+    run_task(series["id"], 1)
+    clock.set(anchor + _dt.timedelta(hours=2))
+    status, body = call("update_post", {"postId": series["id"], "text": "Daily, reworded"}, user.token)
+    assert status == 200, body
+    parent = db.collection("posts").document(series["id"]).get().to_dict()
+    assert parent["occurrence"] == 1 and parent["scheduleVersion"] == 2
+    clock.set(anchor + _dt.timedelta(days=1, seconds=1))
+    assert run_task(series["id"], 2)[1]["occurrence"] == 1
+    assert [r.form["status"] for r in statuses(mastodon)] == ["Daily", "Daily, reworded"]

@@ -19,7 +19,8 @@ def corrections(db, uid: str) -> list[dict]:
 def test_every_field_the_person_gave_is_correctable_and_each_correction_is_recorded(call, db, new_user):
     person = new_user("Wrong Name")
     corrected = {"displayName": "Right Name", "timezone": "Europe/Paris", "locale": "pt-BR",
-                 "marketingEmails": True, "productAnalytics": False, "preferredAiModel": "openai:gpt-4o-mini"}
+                 "marketingEmails": True, "productAnalytics": False, "publishEmails": False,
+                 "preferredAiModel": "openai:gpt-4o-mini"}
     # A field a later feature adds to the profile's settings must be correctable here too.
     assert set(corrected) == {"displayName", *users.DEFAULT_SETTINGS}
 
