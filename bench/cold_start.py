@@ -1,7 +1,9 @@
 """Cold start: import time of functions/main.py against the floor of importing
 the Firebase SDK modules it uses (firebase_admin and the firebase_functions
-trigger modules main.py names), each measured in fresh processes, interleaved
-in one run so the machine's noise hits both alike.
+trigger modules main.py names at its top level), each measured in fresh
+processes, interleaved in one run so the machine's noise hits both alike. Runs
+as Cloud Run starts one callable's service (FUNCTION_TARGET=create_post): the
+Firestore trigger's SDK loads only in the trigger's own service.
 
 Prints per-run medians, which heavy SDKs (if any) main.py pulls in at import,
 and as its last line `cold_start_ratio <median main / median floor>`.
@@ -17,7 +19,7 @@ from pathlib import Path
 
 FUNCTIONS = Path(__file__).resolve().parents[1] / "functions"
 PYTHON = FUNCTIONS / "venv" / "bin" / "python"
-HEAVY = ["google.cloud.firestore", "google.cloud.storage", "google.cloud.tasks_v2", "stripe", "openai",
+HEAVY = ["google.cloud.firestore", "google.cloud.firestore_v1", "google.cloud.storage", "google.cloud.tasks_v2", "stripe", "openai",
          "httpx", "resend", "pydantic", "cryptography.hazmat.primitives.ciphers.aead"]
 
 PROBE = """
@@ -45,7 +47,8 @@ def run(body: str) -> dict:
     out = subprocess.run(
         [str(PYTHON), "-c", PROBE.format(body=body, heavy=HEAVY)],
         cwd=FUNCTIONS, capture_output=True, text=True, check=True,
-        env={"PATH": "/usr/bin:/bin", "GCLOUD_PROJECT": "demo-postr"},
+        # As Cloud Run starts a callable's service: FUNCTION_TARGET names the function it runs.
+        env={"PATH": "/usr/bin:/bin", "GCLOUD_PROJECT": "demo-postr", "FUNCTION_TARGET": "create_post"},
     )
     return json.loads(out.stdout.strip().splitlines()[-1])
 

@@ -408,3 +408,19 @@ def test_deleting_the_postr_account_stops_its_scheduled_posts(call, user, mastod
     clock_at(at + _dt.timedelta(seconds=1))
     assert run_task(post["id"], 1)[1]["outcome"] == "cancelled"
     assert statuses(mastodon) == []
+
+
+@pytest.mark.parametrize("target, defined", [("", True), ("on_post_written", True), ("create_post", False)])
+def test_the_trigger_is_defined_for_discovery_and_its_own_service_only(target, defined):
+    """The Firebase CLI discovers functions with no FUNCTION_TARGET; Cloud Run runs each
+    function's service with FUNCTION_TARGET set, and only the trigger's needs Firestore's SDK."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    functions = Path(__file__).resolve().parents[2] / "functions"
+    probe = ("import sys, main; print(hasattr(main, 'on_post_written'), "
+             "'google.cloud.firestore_v1' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", probe], cwd=functions, capture_output=True, text=True, check=True,
+                         env={"PATH": "/usr/bin:/bin", "GCLOUD_PROJECT": "demo-postr", "FUNCTION_TARGET": target})
+    assert out.stdout.split() == [str(defined), str(defined)]
