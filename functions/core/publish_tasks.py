@@ -52,6 +52,11 @@ def sync(post_id: str, after: dict | None, before: dict | None = None) -> str | 
     if at - clock.now() > HORIZON:
         return None  # too far for Cloud Tasks; the sweeper makes it at ENQUEUE_AT
     tid = task_id(post_id, new)
+    paused_at = (before or {}).get("pausedAt")
+    if before and not wants_task(before) and old == new and paused_at is not None:
+        # Resumed after a pause (billing): Cloud Tasks keeps a deleted task's name taken for a
+        # while, so the resumed schedule's task is named from the pause it ends.
+        tid += f"-p{int(paused_at.timestamp())}"
     created = tasks.enqueue(queue(), FUNCTION, {"postId": post_id, "version": new}, task_id=tid,
                             schedule_time=at, deadline_s=DEADLINE_S)
     log.info("publish task queued" if created else "publish task already queued", postId=post_id, version=new)

@@ -424,3 +424,21 @@ def test_the_trigger_is_defined_for_discovery_and_its_own_service_only(target, d
     out = subprocess.run([sys.executable, "-c", probe], cwd=functions, capture_output=True, text=True, check=True,
                          env={"PATH": "/usr/bin:/bin", "GCLOUD_PROJECT": "demo-postr", "FUNCTION_TARGET": target})
     assert out.stdout.split() == [str(defined), str(defined)]
+
+
+def test_a_post_resumed_after_a_pause_gets_a_task_of_its_own_name(user, mastodon, connect, db, queued):
+    """Cloud Tasks refuses a deleted task's name for a while: the resumed schedule's task
+    must not reuse the name of the one deleted at the pause."""
+    from core import publish_tasks
+
+    a = connect(user, mastodon)
+    at = _when()
+    base = {"uid": user.uid, "scheduledAt": at, "scheduleVersion": 3, "dueAt": at, "targetAccountIds": [a],
+            "targets": {a: {"network": "mastodon", "status": "scheduled"}}}
+    paused_at = _dt.datetime.now(UTC).replace(microsecond=0)
+    paused = {**base, "status": "paused", "pausedReason": "plan_limit", "pausedAt": paused_at}
+    resumed = {**base, "status": "scheduled", "pausedAt": None}
+    tid = publish_tasks.sync("resumed-post", resumed, paused)
+    assert tid == f"post-resumed-post-v3-p{int(paused_at.timestamp())}" and tid in queued()
+    # Any other write keeps the plain name of the version.
+    assert publish_tasks.sync("resumed-post", resumed, resumed) == "post-resumed-post-v3"
