@@ -7,9 +7,12 @@ token refresh at most; accounts that need a reconnect are skipped without a
 call). A run spends at most ANALYTICS_CALLS_PER_NETWORK calls per network and
 ANALYTICS_CALLS_PER_ACCOUNT per account, oldest due first; the rest stays due
 for the next run, and a network that answers 429 gets no more calls this run.
-The network interface reads one post per call (platforms.base.Platform.metrics),
-so batching is per account on our side: one account document read for all of
-its due targets.
+Batching: an account's due targets are read in requests of the network's
+`Platform.metrics_batch` posts (`metrics_many`: X 100, YouTube 50, else 1),
+and each request counts as one call against both budgets, so a network with
+a multi-id read spends one call where it would have spent up to a hundred.
+A post gone at the network comes back as its own Permanent error and ends
+that target alone.
 """
 
 import dataclasses
@@ -105,8 +108,7 @@ def _collectable(target) -> bool:
 
 def collect_due(now: _dt.datetime | None = None, report: Report | None = None) -> Report:
     """Read the numbers of every due target, within the run's budgets."""
-    from core import account_calls
-    from platforms.errors import Permanent, RateLimited, Transient
+    import platforms
 
     now = now or clock.now()
     report = report or Report()
@@ -129,45 +131,74 @@ def collect_due(now: _dt.datetime | None = None, report: Report | None = None) -
             report.skipped_reconnect += len(trackers)
             continue
         network = account.get("network")
+        try:
+            size = max(1, int(platforms.get(network).metrics_batch))
+        except KeyError:
+            size = 1  # a network postr no longer knows: call_as says so, one target at a time
         calls = 0
-        for tracker in trackers:
+        for start in range(0, len(trackers), size):
+            chunk = trackers[start:start + size]
             if network in limited or spent[network] >= per_network or calls >= per_account:
-                report.deferred += 1
+                report.deferred += len(chunk)
                 continue
+            # One request, however many posts it carries, is one call against the budgets.
             spent[network] += 1
             calls += 1
-            post_id = tracker.get("networkPostId")
-            try:
-                metrics = account_calls.call_as(account_id, lambda platform, tokens: platform.metrics(tokens, post_id),
-                                                snap=account)
-            except account_calls.ReconnectNeeded:
-                report.skipped_reconnect += 1
+            if not _read_chunk(account_id, account, network, chunk, now, report, limited):
                 break  # the account needs its owner; its other targets wait too
-            except RateLimited as err:
-                limited.add(network)
-                report.rate_limited += 1
-                log.warn("analytics: network limiting requests", network=network, retryAfter=err.retry_after)
-                continue
-            except Transient as err:
-                report.failed += 1
-                _failed(tracker, now, err)
-                continue
-            except Permanent as err:
-                # Deleted at the network, or a kind of post it gives no numbers for: reading again would not help.
-                _end(tracker, now, "unavailable", reason=err.message)
-                report.ended += 1
-                continue
-            except Exception as exc:  # a bug in one reading must not stop the run
-                from core import analytics_error_tracking
+    return report
 
-                analytics_error_tracking.capture(exc, where="analytics.collect_due")
-                log.error("analytics: reading failed", network=network, error=type(exc).__name__)
-                report.failed += 1
-                continue
-            finished = _store_reading(tracker, analytics_store.normalised(metrics), now)
+
+def _read_chunk(account_id: str, account, network: str, chunk: list, now: _dt.datetime, report: Report,
+                limited: set[str]) -> bool:
+    """Read the targets of one request and store what came back. False when
+    the account needs reconnecting."""
+    from core import account_calls
+    from platforms.base import Metrics
+    from platforms.errors import Permanent, RateLimited, Transient
+
+    post_ids = [tracker.get("networkPostId") for tracker in chunk]
+    try:
+        readings = account_calls.call_as(account_id, lambda platform, tokens: platform.metrics_many(tokens, post_ids),
+                                         snap=account)
+    except account_calls.ReconnectNeeded:
+        report.skipped_reconnect += len(chunk)
+        return False
+    except RateLimited as err:
+        limited.add(network)
+        report.rate_limited += 1
+        log.warn("analytics: network limiting requests", network=network, retryAfter=err.retry_after)
+        return True
+    except Transient as err:
+        for tracker in chunk:
+            report.failed += 1
+            _failed(tracker, now, err)
+        return True
+    except Permanent as err:
+        # The whole request refused (a missing permission, say): each post would be refused alike.
+        readings = {post_id: err for post_id in post_ids}
+    except Exception as exc:  # a bug in one reading must not stop the run
+        from core import analytics_error_tracking
+
+        analytics_error_tracking.capture(exc, where="analytics.collect_due")
+        log.error("analytics: reading failed", network=network, error=type(exc).__name__)
+        report.failed += len(chunk)
+        return True
+    for tracker in chunk:
+        reading = readings.get(tracker.get("networkPostId"))
+        if isinstance(reading, Metrics):
+            finished = _store_reading(tracker, analytics_store.normalised(reading), now)
             report.collected += 1
             report.finished += int(finished)
-    return report
+        elif isinstance(reading, Permanent):
+            # Deleted at the network, or a kind of post it gives no numbers for: reading again would not help.
+            _end(tracker, now, "unavailable", reason=reading.message)
+            report.ended += 1
+        else:  # the module answered without this post: try again next run
+            log.error("analytics: reading missing from the answer", network=network)
+            report.failed += 1
+            _failed(tracker, now, Transient(network, "The network's answer left this post out."))
+    return True
 
 
 def _accounts(account_ids: list[str]) -> dict:

@@ -12,6 +12,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from platforms.errors import Permanent
+
 
 @dataclass(frozen=True)
 class AppCredentials:
@@ -103,6 +105,26 @@ class Metrics:
     views: int | None = None
 
 
+def split_post_ids(post_ids: list[str], check: Callable[[str], None], most: int, network: str
+                   ) -> tuple[list[str], dict[str, "Metrics | Permanent"]]:
+    """For a multi-id read: the distinct ids `check` accepts, to send, and the
+    Permanent error of each it refuses, kept out of the request (one bad id
+    would make the network refuse them all). More than `most` distinct ids is
+    the caller's mistake (the collector chunks by `metrics_batch`)."""
+    ids = list(dict.fromkeys(post_ids))
+    if len(ids) > most:
+        raise ValueError(f"{network} takes at most {most} post ids a request.")
+    wanted: list[str] = []
+    refused: dict[str, Metrics | Permanent] = {}
+    for post_id in ids:
+        try:
+            check(post_id)
+            wanted.append(post_id)
+        except Permanent as err:
+            refused[post_id] = err
+    return wanted, refused
+
+
 class Platform:
     """Base class of a network module. Subclasses set the class attributes and
     implement every method (NotImplementedError marks what is missing)."""
@@ -115,6 +137,8 @@ class Platform:
     supports_threads: bool = False
     supports_first_comment: bool = False
     supports_video: bool = False
+    # Post ids one metrics request can carry (a network's multi-id read); 1: one post a request.
+    metrics_batch: int = 1
 
     # --- OAuth ------------------------------------------------------------------
     def authorization_url(self, app: AppCredentials, *, state: str, redirect_uri: str,
@@ -149,3 +173,21 @@ class Platform:
 
     def metrics(self, tokens: Tokens, post_id: str) -> Metrics:
         raise NotImplementedError
+
+    def metrics_many(self, tokens: Tokens, post_ids: list[str]) -> dict[str, Metrics | Permanent]:
+        """The numbers of up to `metrics_batch` posts in one request, keyed by
+        post id, with an entry for every id asked. A post the network no longer
+        has (deleted, hidden, or an id it cannot take) maps to the Permanent
+        error `metrics()` would raise for it, so one gone post does not sink
+        the others; an error of the whole request (RateLimited, Transient,
+        AuthExpired, a refusal) is raised as by `metrics()`.
+
+        This default asks `metrics()` once per id, so every network answers;
+        networks with a documented multi-id read override it."""
+        out: dict[str, Metrics | Permanent] = {}
+        for post_id in dict.fromkeys(post_ids):
+            try:
+                out[post_id] = self.metrics(tokens, post_id)
+            except Permanent as err:
+                out[post_id] = err
+        return out

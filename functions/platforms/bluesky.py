@@ -16,7 +16,8 @@ given without media, threads and a first comment as replies with {root, parent}
 strong refs. The post id is the record's at:// URI.
 
 Likes, reposts, replies and the followers count come from Bluesky's AppView,
-reached through the PDS (app.bsky.feed.getPosts, app.bsky.actor.getProfile).
+reached through the PDS (app.bsky.feed.getPosts, app.bsky.actor.getProfile);
+getPosts takes up to 25 `uris` (repeated) and leaves out posts it does not show.
 A PDS with no AppView configured says so ("No service configured for ..."):
 metrics are then all None and the profile is read from the repository itself
 (app.bsky.actor.profile/self) with followers_count None.
@@ -44,6 +45,7 @@ from platforms.base import (
     Profile,
     Published,
     Tokens,
+    split_post_ids,
 )
 from platforms.bluesky_richtext import MAX_BYTES, MAX_GRAPHEMES, facets, graphemes, utf8_len
 from platforms.errors import AuthExpired, Permanent, PlatformError, RateLimited, Transient
@@ -66,6 +68,8 @@ MAX_VIDEO_SECONDS = 180
 UPLOAD_CHUNK = 256 * 1024
 APP_PASSWORD_SCOPES = ("com.atproto.appPass", "com.atproto.appPassPrivileged")
 NO_APPVIEW = "No service configured for"
+# app.bsky.feed.getPosts takes at most 25 `uris` (the lexicon's maxLength).
+MAX_GET_POSTS = 25
 
 
 @dataclass(frozen=True)
@@ -314,6 +318,7 @@ class BlueskyPlatform(Platform):
     supports_threads = True
     supports_first_comment = True
     supports_video = True
+    metrics_batch = MAX_GET_POSTS
 
     # --- XRPC -------------------------------------------------------------------
     def _call(self, method: str, base: str, nsid: str, *, token: str | None = None, idempotent: bool,
@@ -556,9 +561,36 @@ class BlueskyPlatform(Platform):
             raise
         for view in answer.get("posts") or []:
             if view.get("uri") == post_id:
-                return Metrics(likes=view.get("likeCount"), reposts=view.get("repostCount"),
-                               replies=view.get("replyCount"), views=None)
-        raise _fail("Bluesky no longer shows this post; it may have been deleted.", detail="not in getPosts")
+                return _metrics(view)
+        raise _gone()
+
+    def metrics_many(self, tokens: Tokens, post_ids: list[str]) -> dict[str, Metrics | Permanent]:
+        """Up to 25 posts in one getPosts (`uris` repeated); a post the AppView
+        does not show is simply absent from "posts"."""
+        wanted, out = split_post_ids(post_ids, _split_uri, MAX_GET_POSTS, "Bluesky")
+        if not wanted:
+            return out
+        try:
+            answer = self._call("GET", tokens.extra["pds"], "app.bsky.feed.getPosts", token=tokens.access_token,
+                                idempotent=True, params={"uris": wanted})
+        except Permanent as exc:
+            if NO_APPVIEW in (exc.detail or ""):
+                return {**out, **{uri: Metrics() for uri in wanted}}
+            raise
+        found = {view.get("uri"): view for view in answer.get("posts") or [] if isinstance(view, dict)}
+        for uri in wanted:
+            out[uri] = _metrics(found[uri]) if uri in found else _gone()
+        return out
+
+
+def _metrics(view: dict) -> Metrics:
+    """A postView's counts, the same for one post or many; Bluesky gives no views."""
+    return Metrics(likes=view.get("likeCount"), reposts=view.get("repostCount"), replies=view.get("replyCount"),
+                   views=None)
+
+
+def _gone() -> Permanent:
+    return _fail("Bluesky no longer shows this post; it may have been deleted.", detail="not in getPosts")
 
 
 PLATFORM = BlueskyPlatform()

@@ -27,7 +27,11 @@ specification (api.x.com/2/openapi.json):
   accounts without Premium). Self-serve API access allows one $cashtag a post.
 - `DELETE /2/tweets/{id}` answers {"data": {"deleted": true}};
   `GET /2/tweets/{id}?tweet.fields=public_metrics` gives like_count,
-  retweet_count, quote_count, reply_count, bookmark_count, impression_count.
+  retweet_count, quote_count, reply_count, bookmark_count, impression_count;
+  `GET /2/tweets?ids=a,b,...` (1 to 100 ids of 1-19 digits) gives the same
+  objects as a list in "data" (matched back by id), and each post it cannot give
+  (deleted, protected) as an entry of "errors" naming the id in "value"
+  (Not Found Error, type .../resource-not-found), all in one 200.
 - Errors are problem details {"title", "detail", "type", "status"} (400s add
   "errors": [{"message"}]); a lookup of a missing post answers 200 with only
   "errors". 429 carries `x-rate-limit-reset` (epoch seconds), and posting
@@ -48,7 +52,8 @@ from collections.abc import Callable, Iterator
 from firebase_functions.params import StringParam
 
 from platforms import http
-from platforms.base import AppCredentials, Media, Metrics, Platform, PostContent, Problem, Profile, Published, Tokens
+from platforms.base import (AppCredentials, Media, Metrics, Platform, PostContent, Problem, Profile, Published, Tokens,
+                            split_post_ids)
 from platforms.errors import AuthExpired, OutcomeUnknown, Permanent, PlatformError, RateLimited, Transient
 
 X_API_URL = StringParam("X_API_URL", default="https://api.x.com")
@@ -71,6 +76,8 @@ MAX_VIDEO_BYTES = 8 * 1024 * MB
 MIN_VIDEO_SECONDS, MAX_VIDEO_SECONDS = 0.5, 20 * 60
 MIN_VIDEO_RATIO, MAX_VIDEO_RATIO = 1 / 3, 3.0
 REPLY_SETTINGS = ("following", "mentionedUsers", "subscribers", "verified")
+# GET /2/tweets takes 1 to 100 ids (the specification's maxItems for `ids`).
+MAX_LOOKUP_IDS = 100
 
 # X's sample code sends 4 MB segments (APPEND takes at most 5 MB) and an upload
 # has at most 1000 segments; larger files get larger segments.
@@ -91,6 +98,7 @@ class XPlatform(Platform):
     supports_threads = True
     supports_first_comment = True
     supports_video = True
+    metrics_batch = MAX_LOOKUP_IDS
 
     def __init__(self, sleep: Callable[[float], None] = time.sleep):
         self._sleep = sleep  # between STATUS checks of a processing video
@@ -221,16 +229,23 @@ class XPlatform(Platform):
                          params={"tweet.fields": "public_metrics"})
         data = body.get("data")
         if not data:
-            raise Permanent(NAME, "This post is no longer on X (deleted, or hidden from this account).",
-                            status=404, detail=_summary(body))
-        counts = data.get("public_metrics") or {}
+            raise _gone(_summary(body))
+        return _metrics(data)
 
-        def count(key: str) -> int | None:
-            value = counts.get(key)
-            return value if isinstance(value, int) else None
-
-        return Metrics(likes=count("like_count"), reposts=count("retweet_count"),
-                       replies=count("reply_count"), views=count("impression_count"))
+    def metrics_many(self, tokens: Tokens, post_ids: list[str]) -> dict[str, Metrics | Permanent]:
+        wanted, out = split_post_ids(post_ids, _check_post_id, MAX_LOOKUP_IDS, "X")
+        if not wanted:
+            return out
+        body = self._api("GET", "/2/tweets", tokens, action="read the posts' numbers on X",
+                         params={"ids": ",".join(wanted), "tweet.fields": "public_metrics"})
+        found = {str(d.get("id")): d for d in body.get("data") or [] if isinstance(d, dict)}
+        # A post X cannot give (deleted, protected) comes back in "errors", naming its id.
+        errors = {str(e.get("value") or e.get("resource_id")): e for e in body.get("errors") or []
+                  if isinstance(e, dict)}
+        for post_id in wanted:
+            data = found.get(post_id)
+            out[post_id] = _metrics(data) if data else _gone(_summary({"errors": [errors.get(post_id) or {}]}))
+        return out
 
     # --- media ------------------------------------------------------------------
     def _upload(self, tokens: Tokens, media: Media) -> str:
@@ -477,6 +492,23 @@ def _segments(media: Media, size: int) -> Iterator[bytes]:
 def _check_post_id(post_id: str) -> None:
     if not _POST_ID.fullmatch(post_id or ""):
         raise Permanent(NAME, "That is not an X post id.", detail="bad post id")
+
+
+def _metrics(data: dict) -> Metrics:
+    """A post object's public_metrics, the same whichever lookup returned it."""
+    counts = data.get("public_metrics") or {}
+
+    def count(key: str) -> int | None:
+        value = counts.get(key)
+        return value if isinstance(value, int) else None
+
+    return Metrics(likes=count("like_count"), reposts=count("retweet_count"),
+                   replies=count("reply_count"), views=count("impression_count"))
+
+
+def _gone(detail: str) -> Permanent:
+    return Permanent(NAME, "This post is no longer on X (deleted, or hidden from this account).", status=404,
+                     detail=detail)
 
 
 def _post_url(post_id: str) -> str:

@@ -59,7 +59,9 @@ pages) and the API's discovery document (youtube.v3.json):
   snippet.channelId, videoId, topLevelComment.snippet.textOriginal.
 - `DELETE /youtube/v3/videos?id=` answers 204. `GET /youtube/v3/videos
   ?part=statistics&id=` gives viewCount, likeCount, commentCount as decimal
-  strings (absent when hidden or turned off). dislikeCount is private to the
+  strings (absent when hidden or turned off); `id` takes a comma-separated
+  list, one item per video found (a missing one is just absent), for one
+  quota unit. dislikeCount is private to the
   owner since 2021 and not used; YouTube has no reposts.
 - Errors are {"error": {"code", "message", "errors": [{"reason", "domain",
   "message"}], "status"}}. 401 authError: the token; 401
@@ -80,7 +82,8 @@ import httpx
 from firebase_functions.params import StringParam
 
 from platforms import http
-from platforms.base import AppCredentials, Media, Metrics, Platform, PostContent, Problem, Profile, Published, Tokens
+from platforms.base import (AppCredentials, Media, Metrics, Platform, PostContent, Problem, Profile, Published, Tokens,
+                            split_post_ids)
 from platforms.errors import AuthExpired, OutcomeUnknown, Permanent, PlatformError, RateLimited, Transient
 
 YOUTUBE_API_URL = StringParam("YOUTUBE_API_URL", default="https://www.googleapis.com")
@@ -122,6 +125,10 @@ MAX_RESUMES = 5
 RESUMABLE_STATUSES = (500, 502, 503, 504)
 
 _VIDEO_ID = re.compile(r"[A-Za-z0-9_-]{11}")
+# Video ids in one videos.list request. The reference documents a comma-separated
+# list without a bound; 50 is the most client libraries report working
+# (sns-sdks/python-youtube#38), so postr stays within it.
+MAX_LIST_IDS = 50
 _RANGE = re.compile(r"bytes=0-(\d+)")
 _TAG = re.compile(r"<[^>]*>")
 
@@ -134,6 +141,7 @@ class YouTubePlatform(Platform):
     supports_threads = False
     supports_first_comment = True
     supports_video = True
+    metrics_batch = MAX_LIST_IDS
 
     def __init__(self, sleep: Callable[[float], None] = time.sleep, chunk_bytes: int = CHUNK_BYTES):
         if chunk_bytes <= 0 or chunk_bytes % CHUNK_UNIT:
@@ -301,11 +309,22 @@ class YouTubePlatform(Platform):
                          params={"part": "statistics", "id": post_id})
         items = body.get("items") or []
         if not items:
-            raise Permanent(NAME, "This video is no longer on YouTube (deleted, or not visible to this account).",
-                            status=404, detail=_summary(body))
-        stats = items[0].get("statistics") or {}
-        return Metrics(likes=_count(stats.get("likeCount")), reposts=None,
-                       replies=_count(stats.get("commentCount")), views=_count(stats.get("viewCount")))
+            raise _gone(_summary(body))
+        return _metrics(items[0])
+
+    def metrics_many(self, tokens: Tokens, post_ids: list[str]) -> dict[str, Metrics | Permanent]:
+        wanted, out = split_post_ids(post_ids, _check_video_id, MAX_LIST_IDS, "YouTube")
+        if not wanted:
+            return out
+        # One request costs one quota unit however many ids it carries.
+        body = self._api("GET", "/youtube/v3/videos", tokens, action="read the videos' numbers",
+                         params={"part": "statistics", "id": ",".join(wanted)})
+        # A video YouTube does not have (or will not show) is simply not among the items.
+        found = {item.get("id"): item for item in body.get("items") or [] if isinstance(item, dict)}
+        for video_id in wanted:
+            item = found.get(video_id)
+            out[video_id] = _metrics(item) if item else _gone("not among the videos.list items")
+        return out
 
     # --- upload -----------------------------------------------------------------
     def _start_upload(self, tokens: Tokens, video: Media, resource: dict, notify: bool | None) -> str:
@@ -814,6 +833,18 @@ def _error(response: httpx.Response, action: str) -> PlatformError:
     if status == 404:
         return Permanent(NAME, f"YouTube could not find what was needed to {action}.", **kw)
     return Permanent(NAME, f"YouTube refused to {action}" + (f": {reason}." if reason else "."), **kw)
+
+
+def _metrics(video: dict) -> Metrics:
+    """A video resource's statistics, the same whichever request returned it."""
+    stats = video.get("statistics") or {}
+    return Metrics(likes=_count(stats.get("likeCount")), reposts=None,
+                   replies=_count(stats.get("commentCount")), views=_count(stats.get("viewCount")))
+
+
+def _gone(detail: str) -> Permanent:
+    return Permanent(NAME, "This video is no longer on YouTube (deleted, or not visible to this account).",
+                     status=404, detail=detail)
 
 
 def _count(value) -> int | None:

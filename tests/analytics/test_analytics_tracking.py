@@ -89,20 +89,21 @@ def test_a_bug_in_one_reading_is_reported_and_the_run_goes_on(sentry, epoch, uid
                                                               x_tokens, x_post, snapshots, monkeypatch):
     from platforms import x
 
-    tokens = x_tokens()
-    account = connect(uid, "x", tokens)
-    first = seed_post(uid, {account: ("x", x_post(tokens, like_count=1), epoch)})
-    second = seed_post(uid, {account: ("x", x_post(tokens, like_count=2), epoch + _dt.timedelta(minutes=1))})
-    real = x.XPlatform.metrics
+    # Two accounts, so two requests (one account's due posts share one request).
+    tokens_a, tokens_b = x_tokens(), x_tokens()
+    account_a, account_b = connect(uid, "x", tokens_a, handle="a"), connect(uid, "x", tokens_b, handle="b")
+    first = seed_post(uid, {account_a: ("x", x_post(tokens_a, like_count=1), epoch)})
+    second = seed_post(uid, {account_b: ("x", x_post(tokens_b, like_count=2), epoch + _dt.timedelta(minutes=1))})
+    real = x.XPlatform.metrics_many
     calls = []
 
-    def once_broken(self, tokens, post_id):
-        calls.append(post_id)
+    def once_broken(self, tokens, post_ids):
+        calls.append(post_ids)
         if len(calls) == 1:
             raise KeyError("unexpected answer shape")
-        return real(self, tokens, post_id)
+        return real(self, tokens, post_ids)
 
-    monkeypatch.setattr(x.XPlatform, "metrics", once_broken)
+    monkeypatch.setattr(x.XPlatform, "metrics_many", once_broken)
     at = epoch + _dt.timedelta(hours=2)
     with clock.frozen(at):
         report = analytics_collect.run(at)

@@ -503,3 +503,74 @@ def test_metrics_of_a_deleted_post(fake, tokens):
     assert err.value.message == "This post is no longer on X (deleted, or hidden from this account)."
     assert "Could not find tweet" in err.value.detail
 
+
+
+# --- metrics of many posts in one request ------------------------------------------------------
+
+def test_metrics_many_reads_many_posts_in_one_request(fake, tokens, platform):
+    posts = [platform.publish(tokens, PostContent(text=f"counted {n}")).post_id for n in range(3)]
+    for n, post in enumerate(posts):
+        fake.tweets[post]["public_metrics"] = {"retweet_count": n, "reply_count": 10 + n, "like_count": 20 + n,
+                                               "quote_count": 7, "bookmark_count": 1, "impression_count": 100 * n}
+    before = len(fake.requests)
+
+    got = x.PLATFORM.metrics_many(tokens, list(reversed(posts)))
+
+    assert len(fake.requests) == before + 1
+    req = fake.requests[-1]
+    assert (req.method, req.path) == ("GET", "/2/tweets") and bearer(req, tokens)
+    assert req.query == {"ids": [",".join(reversed(posts))], "tweet.fields": ["public_metrics"]}
+    # Each id gets its own post's numbers, mapped as the single-post read maps them.
+    assert {post: (m.likes, m.reposts, m.replies, m.views) for post, m in got.items()} == {
+        posts[0]: (20, 0, 10, 0), posts[1]: (21, 1, 11, 100), posts[2]: (22, 2, 12, 200)}
+    assert got[posts[1]] == x.PLATFORM.metrics(tokens, posts[1])
+
+
+def test_metrics_many_reports_each_missing_post_on_its_own(fake, tokens, platform):
+    kept = platform.publish(tokens, PostContent(text="still here")).post_id
+    fake.tweets[kept]["public_metrics"]["like_count"] = 8
+    deleted = platform.publish(tokens, PostContent(text="deleted later")).post_id
+    del fake.tweets[deleted]
+    never = "1880028106020599999"
+
+    got = x.PLATFORM.metrics_many(tokens, [kept, deleted, never])
+
+    assert got[kept].likes == 8
+    for gone in (deleted, never):
+        assert isinstance(got[gone], Permanent)
+        assert got[gone].message == "This post is no longer on X (deleted, or hidden from this account)."
+        assert f"Could not find tweet with ids: [{gone}]" in got[gone].detail
+
+
+def test_metrics_many_when_none_is_left(fake, tokens):
+    got = x.PLATFORM.metrics_many(tokens, ["1880028106020599998", "1880028106020599999"])
+    assert [type(v) for v in got.values()] == [Permanent, Permanent]
+
+
+def test_metrics_many_keeps_a_bad_id_out_of_the_request(fake, tokens, platform):
+    post = platform.publish(tokens, PostContent(text="fine")).post_id
+
+    got = x.PLATFORM.metrics_many(tokens, ["../2/users/me", post, post])
+
+    assert got["../2/users/me"].message == "That is not an X post id."
+    assert got[post].likes == 0
+    assert fake.requests[-1].query["ids"] == [post]  # asked once, without the bad id
+
+
+def test_metrics_many_takes_at_most_what_x_allows(fake, tokens):
+    assert x.PLATFORM.metrics_batch == 100
+    before = len(fake.requests)
+    with pytest.raises(ValueError):
+        x.PLATFORM.metrics_many(tokens, [str(1880028106020515840 + n) for n in range(101)])
+    assert len(fake.requests) == before
+
+
+def test_metrics_many_a_limited_request_is_rate_limited(fake, tokens, platform, frozen):
+    post = platform.publish(tokens, PostContent(text="limited")).post_id
+    reset = int(NOW.timestamp()) + 600
+    fake.fail_next(Reply(429, {"title": "Too Many Requests", "detail": "Too Many Requests", "type": "about:blank",
+                               "status": 429}, headers={"x-rate-limit-reset": str(reset),
+                                                        "x-rate-limit-remaining": "0"}), path="/2/tweets")
+    with pytest.raises(RateLimited) as err:
+        x.PLATFORM.metrics_many(tokens, [post])
+    assert err.value.retry_after == 600

@@ -843,3 +843,52 @@ def test_metrics_of_a_deleted_video(fake, tokens):
     with pytest.raises(Permanent) as err:
         youtube.PLATFORM.metrics(tokens, "dQw4w9WgXcQ")
     assert err.value.message == "This video is no longer on YouTube (deleted, or not visible to this account)."
+
+
+# --- metrics of many videos in one request -----------------------------------------------------
+
+def test_metrics_many_reads_many_videos_in_one_request(fake, tokens, platform):
+    videos = [platform.publish(tokens, post(title=f"Video {n}")).post_id for n in range(3)]
+    for n, video_id in enumerate(videos):
+        fake.videos[video_id]["statistics"] = {"viewCount": str(1000 * n), "likeCount": str(10 + n),
+                                               "favoriteCount": "0", "commentCount": str(n)}
+    before = len(fake.requests)
+
+    got = youtube.PLATFORM.metrics_many(tokens, list(reversed(videos)))
+
+    assert len(fake.requests) == before + 1
+    req = fake.requests[-1]
+    assert (req.method, req.path) == ("GET", "/youtube/v3/videos") and bearer(req, tokens)
+    assert req.query == {"part": ["statistics"], "id": [",".join(reversed(videos))]}
+    assert {v: (m.likes, m.reposts, m.replies, m.views) for v, m in got.items()} == {
+        videos[0]: (10, None, 0, 0), videos[1]: (11, None, 1, 1000), videos[2]: (12, None, 2, 2000)}
+    assert got[videos[2]] == youtube.PLATFORM.metrics(tokens, videos[2])
+
+
+def test_metrics_many_reports_each_missing_video_on_its_own(fake, tokens, platform):
+    kept = platform.publish(tokens, post()).post_id
+    fake.videos[kept]["statistics"] = {"viewCount": "40", "favoriteCount": "0"}  # likes hidden, comments off
+
+    got = youtube.PLATFORM.metrics_many(tokens, [kept, "dQw4w9WgXcQ", "not a video id"])
+
+    assert (got[kept].likes, got[kept].replies, got[kept].views) == (None, None, 40)  # hidden stays unknown
+    assert isinstance(got["dQw4w9WgXcQ"], Permanent)
+    assert got["dQw4w9WgXcQ"].message == ("This video is no longer on YouTube (deleted, or not visible to this "
+                                          "account).")
+    assert got["not a video id"].message == "That is not a YouTube video id."
+    assert fake.requests[-1].query["id"] == [f"{kept},dQw4w9WgXcQ"]  # the bad id never went out
+
+
+def test_metrics_many_takes_at_most_fifty_videos(fake, tokens):
+    assert youtube.PLATFORM.metrics_batch == 50
+    before = len(fake.requests)
+    with pytest.raises(ValueError):
+        youtube.PLATFORM.metrics_many(tokens, [f"video{n:06d}" for n in range(51)])
+    assert len(fake.requests) == before
+
+
+def test_metrics_many_over_quota_is_rate_limited(fake, tokens, platform, frozen):
+    video_id = platform.publish(tokens, post()).post_id
+    fake.fail_next(quota_exceeded(), path="/youtube/v3/videos")
+    with pytest.raises(RateLimited):
+        youtube.PLATFORM.metrics_many(tokens, [video_id])

@@ -15,7 +15,10 @@ It answers in the shapes of X's documentation and OpenAPI specification
 - `GET /2/users/me` (user.fields), `POST /2/tweets` (text, media.media_ids,
   reply.in_reply_to_tweet_id, reply_settings; unknown fields refused; 403 on
   duplicate content), `DELETE /2/tweets/{id}`, `GET /2/tweets/{id}`
-  (tweet.fields=public_metrics; a missing post answers 200 with "errors").
+  (tweet.fields=public_metrics; a missing post answers 200 with "errors"),
+  `GET /2/tweets?ids=a,b,...` (1 to 100 ids, else 400 invalid request; the
+  posts found in "data", each missing one as a Not Found Error in "errors"
+  naming it in "value", all in one 200, as the documented partial answer).
 - Media: initialize (JSON) / append (multipart, segment_index 0-999) /
   finalize / `GET /2/media/upload?command=STATUS`, with video and GIF
   processing that goes through the states in `processing` (one per STATUS
@@ -23,12 +26,15 @@ It answers in the shapes of X's documentation and OpenAPI specification
 
 What it does not imitate: length counting of the text (postr's own check is
 what the tests exercise), media decoding, per-window rate limits (tests script
-429s with `fail_next`), and the Premium tiers.
+429s with `fail_next`), and the Premium tiers. The wording of its 400s for bad
+`ids` is its own (the shape is X's); protected posts, which X also reports in
+"errors" (not-authorized-for-resource), are not modelled.
 """
 
 import base64
 import hashlib
 import itertools
+import re
 import secrets
 import time
 import urllib.parse
@@ -57,6 +63,9 @@ READ_SCOPES = {"tweet.read", "users.read"}
 MEDIA_SCOPES = {"media.write"}
 
 PROBLEM = "https://api.twitter.com/2/problems/"
+# GET /2/tweets: `ids` is 1 to 100 values of ^[0-9]{1,19}$ (the specification's findTweetsById).
+MAX_LOOKUP_IDS = 100
+TWEET_ID = re.compile(r"[0-9]{1,19}")
 
 
 def problem(status: int, title: str, detail: str, kind: str = "about:blank", **extra) -> Reply:
@@ -68,6 +77,20 @@ def invalid_request(message: str) -> Reply:
     return Reply(400, {"errors": [{"parameters": {}, "message": message}], "title": "Invalid Request",
                        "detail": "One or more parameters to your request was invalid.",
                        "type": PROBLEM + "invalid-request"})
+
+
+def _not_found(tweet_id: str, parameter: str) -> dict:
+    plural = "ids" if parameter == "ids" else "id"
+    return {"value": tweet_id, "detail": f"Could not find tweet with {plural}: [{tweet_id}].",
+            "title": "Not Found Error", "resource_type": "tweet", "parameter": parameter, "resource_id": tweet_id,
+            "type": PROBLEM + "resource-not-found"}
+
+
+def _render_tweet(tweet: dict, req: Request) -> dict:
+    data = {"edit_history_tweet_ids": [tweet["id"]], "id": tweet["id"], "text": tweet["text"]}
+    if "public_metrics" in (req.arg("tweet.fields") or "").split(","):
+        data["public_metrics"] = dict(tweet["public_metrics"])
+    return data
 
 
 def oauth_error(status: int, error: str, description: str) -> Reply:
@@ -103,6 +126,7 @@ class XFake(FakeServer):
         self.route("POST", r"/2/tweets", self.create_tweet)
         self.route("DELETE", r"/2/tweets/(?P<id>[0-9]{1,19})", self.delete_tweet)
         self.route("GET", r"/2/tweets/(?P<id>[0-9]{1,19})", self.get_tweet)
+        self.route("GET", r"/2/tweets", self.get_tweets)
         self.route("POST", r"/2/media/upload/initialize", self.media_initialize)
         self.route("POST", r"/2/media/upload/(?P<id>[0-9]{1,19})/append", self.media_append)
         self.route("POST", r"/2/media/upload/(?P<id>[0-9]{1,19})/finalize", self.media_finalize)
@@ -283,13 +307,30 @@ class XFake(FakeServer):
         tweet_id = req.match["id"]
         tweet = self.tweets.get(tweet_id)
         if tweet is None:
-            return Reply(200, {"errors": [{"value": tweet_id, "detail": f"Could not find tweet with id: [{tweet_id}].",
-                                           "title": "Not Found Error", "resource_type": "tweet", "parameter": "id",
-                                           "resource_id": tweet_id, "type": PROBLEM + "resource-not-found"}]})
-        data = {"edit_history_tweet_ids": [tweet_id], "id": tweet_id, "text": tweet["text"]}
-        if "public_metrics" in (req.arg("tweet.fields") or "").split(","):
-            data["public_metrics"] = dict(tweet["public_metrics"])
-        return Reply(200, {"data": data})
+            return Reply(200, {"errors": [_not_found(tweet_id, "id")]})
+        return Reply(200, {"data": _render_tweet(tweet, req)})
+
+    def get_tweets(self, req: Request) -> Reply:
+        """GET /2/tweets?ids=: the posts found in "data", each one missing as an
+        entry of "errors", in one 200 (no "data" when none is found)."""
+        _, refusal = self._caller(req, READ_SCOPES)
+        if refusal:
+            return refusal
+        ids = (req.arg("ids") or "").split(",")
+        if not 1 <= len(ids) <= MAX_LOOKUP_IDS or ids == [""]:
+            return invalid_request(f"The number of values in the `ids` query parameter list [{len(ids)}] is not "
+                                   f"between 1 and {MAX_LOOKUP_IDS}")
+        for tweet_id in ids:
+            if not TWEET_ID.fullmatch(tweet_id):
+                return invalid_request(f"The `ids` query parameter value [{tweet_id}] is not valid")
+        found = [_render_tweet(self.tweets[i], req) for i in ids if i in self.tweets]
+        missing = [_not_found(i, "ids") for i in ids if i not in self.tweets]
+        body: dict = {}
+        if found:
+            body["data"] = found
+        if missing:
+            body["errors"] = missing
+        return Reply(200, body)
 
     # --- media ------------------------------------------------------------------------
     def media_initialize(self, req: Request) -> Reply:

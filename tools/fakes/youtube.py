@@ -27,7 +27,9 @@ the resumable upload guide, the error pages, and the discovery document).
   hashed (`sha256`) and, unless `store_bytes` is off, kept.
 - Thumbnails (`POST /upload/youtube/v3/thumbnails/set`, 403 forbidden unless
   the channel's longUploadsStatus is "allowed"), `DELETE /youtube/v3/videos`
-  (204), `GET /youtube/v3/videos?part=statistics`, `POST
+  (204), `GET /youtube/v3/videos?part=statistics&id=a,b,...` (one item per
+  video it has, in the order asked; an id it does not have is simply absent
+  from "items", no error), `POST
   /youtube/v3/commentThreads` (403 commentsDisabled on made-for-kids videos).
 
 Scripted failures for the upload: `chunk_script[n]` / `query_script[n]` act
@@ -43,7 +45,8 @@ but the last must be a multiple of 256 KiB (else 400 badContent, wording
 ours); no media decoding, so formats, durations and image contents are not
 checked; a chunk is either kept whole or cut where a script says; sessions do
 not expire on their own (`expire_sessions()`); quotas and rate limits only
-when scripted with `fail_next`.
+when scripted with `fail_next`; videos.list takes any number of ids (Google's
+reference gives no bound and no error for too many, so none is made up here).
 """
 
 import base64
