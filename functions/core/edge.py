@@ -82,8 +82,11 @@ def run(req: https_fn.CallableRequest, handler: Callable) -> Any:
         raise to_https_error(err) from None
     except https_fn.HttpsError:
         raise
-    except Exception as exc:  # anything unexpected: log it, tell the caller plainly
+    except Exception as exc:  # anything unexpected: log it, report it, tell the caller plainly
         log.error("callable failed", callable=name, error=type(exc).__name__, detail=str(exc)[:500])
+        from core import analytics_error_tracking
+
+        analytics_error_tracking.capture(exc, where=name)
         raise https_fn.HttpsError(
             https_fn.FunctionsErrorCode.INTERNAL,
             "Something went wrong on our side. It has been logged; please try again.",

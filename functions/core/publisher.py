@@ -139,6 +139,9 @@ def _target(ref, post: dict, aid: str) -> dict:
         result = _attempt(post, aid, network, target)
     except Exception as exc:  # a bug after the network may have been called: do not guess
         log.error("publish crashed", postId=ref.id, accountId=aid, error=type(exc).__name__, detail=str(exc)[:300])
+        from core import analytics_error_tracking
+
+        analytics_error_tracking.capture(exc, where="publisher")
         result = {"status": UNCONFIRMED, "error": "Something went wrong on our side while publishing; it may or may "
                                                   "not be on the network. Check your profile there."}
     result.setdefault("error", None)

@@ -2,6 +2,7 @@
 loopback capture endpoints. Off when unset; nothing for a person who opted out."""
 
 import datetime as _dt
+import json
 
 from core import analytics_collect, analytics_error_tracking, analytics_product, clock
 
@@ -113,3 +114,19 @@ def test_a_bug_in_one_reading_is_reported_and_the_run_goes_on(sentry, epoch, uid
     (event,) = sentry.events()
     assert event["exception"]["values"][0]["type"] == "KeyError"
     assert event["tags"]["where"] == "analytics.collect_due"
+
+
+def test_an_unexpected_failure_in_a_callable_is_reported(call, user, sentry, monkeypatch):
+    from core import users
+
+    def broken(data):
+        raise KeyError("a bug")
+
+    monkeypatch.setattr(users, "public_view", broken)
+    status, body = call("get_profile", {}, user.token)
+    assert status == 500 and body["error"]["status"] == "INTERNAL"
+    assert "logged" in body["error"]["message"]  # the person sees no internals
+    (event,) = sentry.events()
+    assert event["tags"]["where"] == "get_profile"
+    assert event["exception"]["values"][0]["type"] == "KeyError"
+    assert user.uid not in json.dumps(event) and user["email"] not in json.dumps(event)
