@@ -20,6 +20,7 @@ The owner is told of every failed, unconfirmed or incomplete target.
 """
 
 import concurrent.futures
+import contextvars
 import datetime as _dt
 import random
 import threading
@@ -87,7 +88,8 @@ def publish(ref, received_at: _dt.datetime | None = None) -> dict:
     if claimed:
         workers = min(len(claimed), 16)
         with concurrent.futures.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="publish") as pool:
-            futures = {aid: pool.submit(_target, ref, post, aid) for aid in claimed}
+            # Each worker runs in a copy of this context, so its logs keep the task's request id.
+            futures = {aid: pool.submit(contextvars.copy_context().run, _target, ref, post, aid) for aid in claimed}
             for aid, future in futures.items():
                 outcomes[aid] = future.result()
     final = _settle(ref)
