@@ -753,3 +753,23 @@ def test_metrics_of_something_that_is_not_a_post_id(fake, tokens):
     with pytest.raises(Permanent):
         tiktok.PLATFORM.metrics(tokens, "../v2/user/info/")
     assert fake.requests == []
+
+
+def test_metrics_many_reads_up_to_twenty_videos_in_one_query(fake, tokens, platform):
+    posts = [platform.publish(tokens, PostContent(text="", media=[video()], options=PUBLIC)).post_id for _ in range(3)]
+    for n, post in enumerate(posts):
+        fake.videos[post].update(like_count=10 * n, comment_count=n, share_count=2 * n, view_count=100 * n)
+    private = platform.publish(tokens, PostContent(text="", media=[video()],
+                                                   options={"privacy_level": "SELF_ONLY"})).post_id
+    before = len(fake.requests)
+
+    got = tiktok.PLATFORM.metrics_many(tokens, [*posts, private, "../v2/user/info/", posts[0]])
+
+    queries = [r for r in fake.requests[before:] if r.path == "/v2/video/query/"]
+    assert len(queries) == 1 and queries[0].json == {"filters": {"video_ids": posts}}
+    assert [(got[p].likes, got[p].replies, got[p].reposts, got[p].views) for p in posts] == [
+        (0, 0, 0, 0), (10, 1, 2, 100), (20, 2, 4, 200)]
+    assert got[private] == tiktok.Metrics()  # private: no public id, no counts
+    assert isinstance(got["../v2/user/info/"], Permanent)  # never sent
+    with pytest.raises(ValueError):
+        tiktok.PLATFORM.metrics_many(tokens, [str(7434560000000000000 + i) for i in range(21)])
