@@ -8,6 +8,7 @@ module's to classify (each network words its errors differently), with
 
 import functools
 
+import h11
 import httpx
 
 from platforms.errors import AuthExpired, OutcomeUnknown, Permanent, PlatformError, RateLimited, Transient
@@ -24,17 +25,47 @@ def client(network: str) -> httpx.Client:
 def send(network: str, method: str, url: str, *, idempotent: bool, **kwargs) -> httpx.Response:
     """Send one request. A failure before the request left is Transient; a
     timeout or broken connection after a non-idempotent request left is
-    OutcomeUnknown (it may have happened); for idempotent ones, Transient."""
+    OutcomeUnknown (it may have happened); for idempotent ones, Transient.
+
+    A request that broke HTTP on our side (a body longer or shorter than its
+    Content-Length, an illegal header) fails the same way every time, so an
+    idempotent one is Permanent; a non-idempotent one is OutcomeUnknown, as
+    what was written before the break may be the whole request."""
     try:
         return client(network).request(method, url, **kwargs)
     except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
         raise Transient(network, f"Could not reach {network}; will retry.", detail=type(exc).__name__) from None
-    except (httpx.ReadTimeout, httpx.WriteTimeout, httpx.RemoteProtocolError, httpx.ReadError) as exc:
+    # httpcore (HTTP/1.1) reads for an answer after a failed write, so a
+    # server that drops an upload half-way surfaces as RemoteProtocolError or
+    # ReadError; WriteError is the same event from transports that raise it.
+    except (httpx.ReadTimeout, httpx.WriteTimeout, httpx.RemoteProtocolError, httpx.ReadError,
+            httpx.WriteError) as exc:
         if idempotent:
             raise Transient(network, f"{network} did not answer in time; will retry.", detail=type(exc).__name__) from None
-        raise OutcomeUnknown(
-            network, f"{network} did not confirm the request; it may have gone through.", detail=type(exc).__name__
-        ) from None
+        raise _unconfirmed(network, exc) from None
+    # h11's own class: httpcore 1.0 maps it only for the request line and
+    # headers, not for the body.
+    except (httpx.LocalProtocolError, h11.LocalProtocolError) as exc:
+        if idempotent:
+            raise Permanent(network, f"postr could not send this to {network} as prepared (a media file may not "
+                                     "match its recorded size); upload the media again.",
+                            detail=type(exc).__name__) from None
+        raise _unconfirmed(network, exc) from None
+
+
+def _unconfirmed(network: str, exc: Exception) -> OutcomeUnknown:
+    return OutcomeUnknown(network, f"{network} did not confirm the request; it may have gone through.",
+                          detail=type(exc).__name__)
+
+
+def json_object(response: httpx.Response) -> dict:
+    """The answer's JSON object; {} when the body is not one (an HTML error
+    page, a list, nothing)."""
+    try:
+        body = response.json()
+    except ValueError:
+        return {}
+    return body if isinstance(body, dict) else {}
 
 
 def retry_after(response: httpx.Response) -> float | None:

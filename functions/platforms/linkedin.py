@@ -41,7 +41,6 @@ What the module relies on, from LinkedIn's documentation (learn.microsoft.com/li
   post is a 422 whose `errorDetails.inputErrors[].code` is DUPLICATE_POST.
 """
 
-import datetime as _dt
 import re
 import time
 import urllib.parse
@@ -50,9 +49,8 @@ from collections.abc import Iterator
 import httpx
 from firebase_functions.params import StringParam
 
-from core import clock
 from core import log
-from platforms import http
+from platforms import http, oauth_tokens
 from platforms.base import AppCredentials, Media, Metrics, Platform, PostContent, Problem, Profile, Published, Tokens
 from platforms.errors import AuthExpired, OutcomeUnknown, Permanent, PlatformError, Transient
 
@@ -133,19 +131,6 @@ def _rest_headers(tokens: Tokens) -> dict[str, str]:
     }
 
 
-def _scopes(value: str | None) -> list[str]:
-    # The token endpoint answers "openid,profile,w_member_social"; params use spaces.
-    return [s for s in re.split(r"[\s,]+", value or "") if s]
-
-
-def _json(response: httpx.Response) -> dict:
-    try:
-        body = response.json()
-    except ValueError:
-        return {}
-    return body if isinstance(body, dict) else {}
-
-
 def _linkedin_message(body: dict) -> str:
     message = str(body.get("message") or "").strip()
     return _JAVA_EXCEPTION.sub("", message)[:300]
@@ -155,7 +140,7 @@ def _error(response: httpx.Response, doing: str) -> PlatformError:
     """A LinkedIn REST error body ({"status","serviceErrorCode","code","message"})
     as the taxonomy. `detail` keeps LinkedIn's codes only: its message can quote
     the post."""
-    body = _json(response)
+    body = http.json_object(response)
     status = response.status_code
     details = body.get("errorDetails")
     inputs = details.get("inputErrors") if isinstance(details, dict) else None
@@ -182,7 +167,7 @@ def _error(response: httpx.Response, doing: str) -> PlatformError:
 
 def _token_error(response: httpx.Response, *, refreshing: bool) -> PlatformError:
     """The token endpoint's OAuth errors ({"error","error_description"})."""
-    body = _json(response)
+    body = http.json_object(response)
     status = response.status_code
     detail = " ".join(str(x) for x in (status, body.get("error")) if x)
     if status == 429 or status >= 500:
@@ -227,7 +212,7 @@ class LinkedInPlatform(Platform):
 
     # --- OAuth ------------------------------------------------------------------
     def requested_scopes(self) -> list[str]:
-        extra = [s for s in _scopes(LINKEDIN_EXTRA_SCOPES.value) if s not in self.scopes]
+        extra = [s for s in oauth_tokens.scopes(LINKEDIN_EXTRA_SCOPES.value) if s not in self.scopes]
         return [*self.scopes, *extra]
 
     def authorization_url(self, app: AppCredentials, *, state: str, redirect_uri: str,
@@ -258,39 +243,21 @@ class LinkedInPlatform(Platform):
                                     "approved partners; reconnect LinkedIn to keep posting.")
         fresh = self._token_request(app, {"grant_type": "refresh_token", "refresh_token": tokens.refresh_token},
                                     refreshing=True)
-        fresh.refresh_token = fresh.refresh_token or tokens.refresh_token
-        fresh.scopes = fresh.scopes or list(tokens.scopes)
-        fresh.extra = {**tokens.extra, **fresh.extra}
-        return fresh
+        return oauth_tokens.refreshed(fresh, tokens)
 
     def revoke(self, app: AppCredentials, tokens: Tokens) -> bool:
         return False
 
     def _token_request(self, app: AppCredentials, form: dict[str, str], *, refreshing: bool) -> Tokens:
-        if not app.client_secret:
-            raise Permanent(NAME, "postr's LinkedIn app has no client secret configured.")
-        response = http.send(NAME, "POST", _auth("/oauth/v2/accessToken"), idempotent=True,
-                             data={**form, "client_id": app.client_id, "client_secret": app.client_secret})
-        body = _json(response)
-        if response.status_code != 200 or not body.get("access_token"):
-            raise _token_error(response, refreshing=refreshing)
-        now = clock.now()
-        extra = {}
-        if body.get("refresh_token_expires_in"):
-            extra["refresh_expires_at"] = (now + _dt.timedelta(seconds=int(body["refresh_token_expires_in"]))).isoformat()
-        return Tokens(
-            access_token=body["access_token"],
-            refresh_token=body.get("refresh_token") or None,
-            expires_at=now + _dt.timedelta(seconds=int(body["expires_in"])) if body.get("expires_in") else None,
-            scopes=_scopes(body.get("scope")),
-            extra=extra,
-        )
+        return oauth_tokens.request(NAME, self.display_name, app, _auth("/oauth/v2/accessToken"), form,
+                                    client_auth="post",
+                                    refused=lambda response: _token_error(response, refreshing=refreshing))
 
     # --- account ----------------------------------------------------------------
     def _userinfo(self, tokens: Tokens) -> dict:
         response = http.send(NAME, "GET", _api("/v2/userinfo"), idempotent=True,
                              headers={"Authorization": f"Bearer {tokens.access_token}"})
-        body = _json(response)
+        body = http.json_object(response)
         if response.status_code != 200:
             raise _error(response, "reading your LinkedIn profile")
         if not body.get("sub"):
@@ -406,7 +373,7 @@ class LinkedInPlatform(Platform):
         except PlatformError as exc:
             log.warn("linkedin first comment not added", network=NAME, error=type(exc).__name__, reason=exc.detail)
             return None
-        created = _json(response)
+        created = http.json_object(response)
         return created.get("$URN") or response.headers.get("x-restli-id") or created.get("id")
 
     # --- media ------------------------------------------------------------------
@@ -434,7 +401,7 @@ class LinkedInPlatform(Platform):
     def _upload_image(self, tokens: Tokens, owner: str, image: Media) -> str:
         response = http.send(NAME, "POST", _api("/rest/images?action=initializeUpload"), idempotent=True,
                              headers=_rest_headers(tokens), json={"initializeUploadRequest": {"owner": owner}})
-        value = _json(response).get("value") or {}
+        value = http.json_object(response).get("value") or {}
         if response.status_code != 200:
             raise _error(response, "preparing the image upload")
         if not value.get("uploadUrl") or not value.get("image"):
@@ -450,7 +417,7 @@ class LinkedInPlatform(Platform):
                              headers=_rest_headers(tokens),
                              json={"initializeUploadRequest": {"owner": owner, "fileSizeBytes": video.size,
                                                                "uploadCaptions": False, "uploadThumbnail": False}})
-        value = _json(response).get("value") or {}
+        value = http.json_object(response).get("value") or {}
         if response.status_code != 200:
             raise _error(response, "preparing the video upload")
         urn, parts = value.get("video"), value.get("uploadInstructions") or []
@@ -489,7 +456,7 @@ class LinkedInPlatform(Platform):
                                  headers=_rest_headers(tokens))
             if response.status_code != 200:
                 raise _error(response, "checking the video")
-            status = _json(response).get("status")
+            status = http.json_object(response).get("status")
             if status == "AVAILABLE":
                 return
             if status == "PROCESSING_FAILED":
@@ -520,7 +487,7 @@ class LinkedInPlatform(Platform):
         response = http.send(NAME, "GET", url, idempotent=True, headers=_rest_headers(tokens))
         if response.status_code != 200:
             raise _error(response, "reading the post's statistics")
-        elements = _json(response).get("elements") or []
+        elements = http.json_object(response).get("elements") or []
         count = elements[0].get("count") if elements and isinstance(elements[0], dict) else None
         return int(count) if isinstance(count, int | float) else None
 

@@ -66,7 +66,7 @@ import httpx
 from firebase_functions.params import StringParam
 
 from core import clock
-from platforms import http
+from platforms import http, oauth_tokens
 from platforms.base import AppCredentials, Media, Metrics, Platform, PostContent, Problem, Profile, Published, Tokens
 from platforms.errors import AuthExpired, OutcomeUnknown, Permanent, PlatformError, RateLimited, Transient
 
@@ -130,18 +130,6 @@ def _bearer(tokens: Tokens) -> dict[str, str]:
     return {"Authorization": f"Bearer {tokens.access_token}"}
 
 
-def _scopes(value: str | None) -> list[str]:
-    return [s for s in re.split(r"[\s,]+", value or "") if s]
-
-
-def _json(response: httpx.Response) -> dict:
-    try:
-        body = response.json()
-    except ValueError:
-        return {}
-    return body if isinstance(body, dict) else {}
-
-
 def _is_id(value) -> bool:
     return isinstance(value, str) and bool(_DIGITS.fullmatch(value))
 
@@ -168,7 +156,7 @@ def _rate_limit_wait(response: httpx.Response) -> float | None:
 def _error(response: httpx.Response, doing: str) -> PlatformError:
     """A Pinterest error body ({"code", "message"}) as the taxonomy. `detail`
     keeps Pinterest's status and code only: its message can quote the Pin."""
-    body = _json(response)
+    body = http.json_object(response)
     status, code = response.status_code, body.get("code")
     said = str(body.get("message") or "").strip()[:300]
     detail = " ".join(str(x) for x in (status, code) if x is not None)
@@ -202,7 +190,7 @@ def _error(response: httpx.Response, doing: str) -> PlatformError:
 
 
 def _token_error(response: httpx.Response, *, refreshing: bool) -> PlatformError:
-    body = _json(response)
+    body = http.json_object(response)
     status = response.status_code
     detail = " ".join(str(x) for x in (status, body.get("code")) if x is not None)
     if status == 429 or status >= 500:
@@ -309,41 +297,22 @@ class PinterestPlatform(Platform):
         fresh = self._token_request(app, {"grant_type": "refresh_token", "refresh_token": tokens.refresh_token},
                                     refreshing=True)
         # Continuous refresh tokens rotate: keep the new one, the old one only if none came.
-        fresh.refresh_token = fresh.refresh_token or tokens.refresh_token
-        fresh.scopes = fresh.scopes or list(tokens.scopes)
-        fresh.extra = {**tokens.extra, **fresh.extra}
-        return fresh
+        return oauth_tokens.refreshed(fresh, tokens)
 
     def revoke(self, app: AppCredentials, tokens: Tokens) -> bool:
         return False
 
     def _token_request(self, app: AppCredentials, form: dict[str, str], *, refreshing: bool) -> Tokens:
-        if not app.client_secret:
-            raise Permanent(NAME, "postr's Pinterest app has no client secret configured.")
-        response = http.send(NAME, "POST", _api("/v5/oauth/token"), idempotent=True, data=form,
-                             auth=httpx.BasicAuth(app.client_id, app.client_secret))
-        body = _json(response)
-        if response.status_code != 200 or not body.get("access_token"):
-            raise _token_error(response, refreshing=refreshing)
-        now = clock.now()
-        extra = {}
-        if body.get("refresh_token_expires_in"):
-            lapses = now + _dt.timedelta(seconds=int(body["refresh_token_expires_in"]))
-            extra["refresh_expires_at"] = lapses.isoformat()
-        return Tokens(
-            access_token=body["access_token"],
-            refresh_token=body.get("refresh_token") or None,
-            expires_at=now + _dt.timedelta(seconds=int(body["expires_in"])) if body.get("expires_in") else None,
-            scopes=_scopes(body.get("scope")),
-            extra=extra,
-        )
+        return oauth_tokens.request(NAME, self.display_name, app, _api("/v5/oauth/token"), form,
+                                    client_auth="basic",
+                                    refused=lambda response: _token_error(response, refreshing=refreshing))
 
     # --- account ----------------------------------------------------------------
     def profile(self, tokens: Tokens) -> Profile:
         response = http.send(NAME, "GET", _api("/v5/user_account"), idempotent=True, headers=_bearer(tokens))
         if response.status_code != 200:
             raise _error(response, "reading your Pinterest profile")
-        body = _json(response)
+        body = http.json_object(response)
         if not body.get("id") or not body.get("username"):
             raise Transient(NAME, "Pinterest answered without an account id; will retry.", status=200)
         followers = body.get("follower_count")
@@ -371,7 +340,7 @@ class PinterestPlatform(Platform):
             response = http.send(NAME, "GET", _api(path), idempotent=True, params=params, headers=_bearer(tokens))
             if response.status_code != 200:
                 raise _error(response, doing)
-            body = _json(response)
+            body = http.json_object(response)
             yield from (item for item in body.get("items") or [] if isinstance(item, dict) and item.get("id"))
             bookmark = body.get("bookmark")
             if not bookmark:
@@ -519,7 +488,7 @@ class PinterestPlatform(Platform):
         response = http.send(NAME, "POST", _api("/v5/pins"), idempotent=False, headers=_bearer(tokens), json=body)
         if response.status_code not in (200, 201):
             raise _error(response, "creating the Pin")
-        pin_id = _json(response).get("id")
+        pin_id = http.json_object(response).get("id")
         if not pin_id:
             raise OutcomeUnknown(NAME, "Pinterest accepted the Pin but did not say which Pin it is; check the board "
                                        "before trying again.", status=response.status_code)
@@ -530,7 +499,7 @@ class PinterestPlatform(Platform):
         if response.status_code in (403, 404):
             raise Permanent(NAME, "That Pinterest board is not one of yours (or no longer exists); choose one of your "
                                   "boards.", status=response.status_code,
-                            detail=f"board {response.status_code} {_json(response).get('code')}")
+                            detail=f"board {response.status_code} {http.json_object(response).get('code')}")
         if response.status_code != 200:
             raise _error(response, "checking the board")
         if section_id and section_id not in {s.id for s in self.sections(tokens, board_id)}:
@@ -567,7 +536,7 @@ class PinterestPlatform(Platform):
                              json={"media_type": "video"})
         if response.status_code not in (200, 201):
             raise _error(response, "preparing the video upload")
-        body = _json(response)
+        body = http.json_object(response)
         media_id, upload_url = body.get("media_id"), body.get("upload_url")
         fields = body.get("upload_parameters")
         if not media_id or not upload_url or not isinstance(fields, dict):
@@ -593,7 +562,7 @@ class PinterestPlatform(Platform):
                                  headers=_bearer(tokens))
             if response.status_code != 200:
                 raise _error(response, "checking the video")
-            status = _json(response).get("status")
+            status = http.json_object(response).get("status")
             if status == "succeeded":
                 return
             if status == "failed":
@@ -624,7 +593,7 @@ class PinterestPlatform(Platform):
                              headers=_bearer(tokens))
         if response.status_code != 200:
             raise _error(response, "reading the Pin's statistics")
-        totals = _json(response).get("all")
+        totals = http.json_object(response).get("all")
         totals = totals if isinstance(totals, dict) else {}
         lifetime = totals.get("lifetime_metrics") if isinstance(totals.get("lifetime_metrics"), dict) else {}
         summary = totals.get("summary_metrics") if isinstance(totals.get("summary_metrics"), dict) else {}
