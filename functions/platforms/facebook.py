@@ -50,8 +50,9 @@ from dataclasses import dataclass
 from firebase_functions.params import StringParam
 
 from platforms import http
-from platforms.base import AppCredentials, Media, Metrics, Platform, PostContent, Problem, Profile, Published, Tokens
-from platforms.errors import AuthExpired, OutcomeUnknown, Permanent, PlatformError, RateLimited, Transient
+from platforms.base import AppCredentials, Media, Metrics, PostContent, Problem, Profile, Published, Tokens
+from platforms.errors import OutcomeUnknown, Permanent, PlatformError, Transient
+from platforms.meta_graph import GraphPlatform, PermissionMissing
 
 FACEBOOK_API_URL = StringParam("FACEBOOK_API_URL", default="https://graph.facebook.com")
 # Meta sends video uploads and publishing to a host of their own.
@@ -101,21 +102,14 @@ PERMISSION_PURPOSE = {
     "pages_read_engagement": "read your Page and its posts",
 }
 
-AUTH_CODES = {102, 190}
-RATE_LIMIT_CODES = {4, 17, 32, 341, 613, 80001}
-TRANSIENT_CODES = {1, 2}
-PERMISSION_CODES = {10, *range(200, 300)}
+RATE_LIMIT_CODES = frozenset({4, 17, 32, 341, 613, 80001})
+TRANSIENT_CODES = frozenset({1, 2})
 DUPLICATE_POST = 506
 BLOCKED = 368
 LINK_ERROR = 1609005
 
 _NUMERIC_ID = re.compile(r"\d{1,32}")
 _OBJECT_ID = re.compile(r"\d{1,32}(?:_\d{1,32})?")
-
-
-class PermissionMissing(AuthExpired):
-    """The token works but lacks a permission (Graph codes 10, 200-299): only a
-    reconnect that grants it helps, so it is an AuthExpired to callers."""
 
 
 class PageNotSelected(Permanent):
@@ -140,9 +134,19 @@ def utf16_length(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
-class FacebookPlatform(Platform):
+class FacebookPlatform(GraphPlatform):
     name = NAME
     display_name = "Facebook"
+    api_url = FACEBOOK_API_URL
+    api_version = API_VERSION
+    rate_limit_codes = RATE_LIMIT_CODES
+    transient_codes = TRANSIENT_CODES
+    bare_true_is_success = True
+    # Postr acts as a Page here, so the shared sentences name the Page.
+    permission_words = ("Facebook no longer lets postr do this on your Page; reconnect Facebook, allow every "
+                        "permission it asks for and choose the Page again.")
+    rate_limited_words = "Facebook is limiting requests for this Page; will retry."
+    unreadable_outcome = "Facebook's answer was unreadable; the post may have gone through."
     uses_pkce = False
     # pages_show_list: /me/accounts; pages_manage_posts: publish and delete;
     # pages_read_engagement: the Page's fields, post reactions/comments/shares
@@ -454,15 +458,7 @@ class FacebookPlatform(Platform):
         return None
 
     def _permalink(self, page_token: str, object_id: str) -> str | None:
-        # The post is already live: a failed lookup costs the link, never the post.
-        try:
-            body = self._call("GET", f"/{object_id}", token=page_token, params={"fields": "permalink_url"})
-        except PlatformError as exc:
-            from core import log
-
-            log.warn("facebook permalink unavailable", post_id=object_id, error=type(exc).__name__)
-            return None
-        link = body.get("permalink_url")
+        link = self._link(page_token, object_id, "permalink_url")
         # Videos answer with a path on facebook.com, posts with a full address.
         return f"{WEB}{link}" if isinstance(link, str) and link.startswith("/") else link
 
@@ -507,40 +503,10 @@ class FacebookPlatform(Platform):
             return value if isinstance(value, int) else None
         return None
 
-    # --- HTTP and errors ------------------------------------------------------------
-    def _call(self, method: str, path: str, *, token: str | None = None, params: dict | None = None,
-              data: dict | None = None, files: dict | None = None, headers: dict | None = None,
-              content: bytes | Iterator[bytes] | None = None, base: str | None = None, absolute: bool = False,
-              idempotent: bool = True) -> dict:
-        url = path if absolute else f"{(base or FACEBOOK_API_URL.value).rstrip('/')}/{API_VERSION}{path}"
-        params = dict(params or {})
-        if token is not None:
-            if method == "POST":
-                data = {**(data or {}), "access_token": token}
-            else:
-                params["access_token"] = token
-        kwargs: dict = {"params": params or None}
-        for key, value in (("data", data), ("files", files), ("headers", headers), ("content", content)):
-            if value is not None:
-                kwargs[key] = value
-        response = http.send(NAME, method, url, idempotent=idempotent, **kwargs)
-        try:
-            body = response.json()
-        except ValueError:
-            body = None
-        if response.status_code >= 400 or (isinstance(body, dict) and "error" in body):
-            raise graph_error(response, body)
-        if body is True:  # some Graph writes answer a bare `true`
-            return {"success": True}
-        if not isinstance(body, dict):
-            if idempotent:
-                raise Transient(NAME, "Facebook answered with something unreadable; will retry.",
-                                status=response.status_code)
-            raise OutcomeUnknown(NAME, "Facebook's answer was unreadable; the post may have gone through.",
-                                 status=response.status_code)
-        return body
-
+    # --- tokens ----------------------------------------------------------------------
     def _tokens(self, body: dict, *, scopes: list[str], extra: dict) -> Tokens:
+        # Not ContainerPlatform's: callers check the token first, and an
+        # `expires_in` that is not whole seconds leaves the expiry unknown.
         expires_at = None
         if str(body.get("expires_in") or "").isdigit():
             from core import clock
@@ -549,52 +515,34 @@ class FacebookPlatform(Platform):
         return Tokens(access_token=body["access_token"], refresh_token=None, expires_at=expires_at,
                       scopes=scopes, extra=extra)
 
+    # --- errors ---------------------------------------------------------------------
+    def _known_refusal(self, error: dict, said: str, kw: dict) -> PlatformError | None:
+        code = error.get("code")
+        if code == DUPLICATE_POST:
+            return Permanent(NAME, "Facebook refuses to publish the same post twice in a row; change it a little.",
+                             **kw)
+        if code == BLOCKED:
+            return Permanent(NAME, "Facebook has blocked this action on your Page for now, as against its policies"
+                                   + (f": {said}" if said else "."), **kw)
+        if code == LINK_ERROR:
+            return Permanent(NAME, "Facebook could not read the link; check that the address opens.", **kw)
+        return None
 
-def graph_error(response, body) -> PlatformError:
-    """Map a Graph API error body (or a bare status) onto the taxonomy."""
-    status = response.status_code
-    error = body.get("error") if isinstance(body, dict) else None
-    if not isinstance(error, dict):
-        return http.classify_status(NAME, response, "", detail=f"HTTP {status}")
-    code, subcode = error.get("code"), error.get("error_subcode")
-    said = error.get("error_user_msg") or error.get("message") or ""
-    detail = f"code={code} subcode={subcode} type={error.get('type')} fbtrace_id={error.get('fbtrace_id')}"
-    kw = {"status": status, "detail": detail}
-    if code in AUTH_CODES:
-        return AuthExpired(NAME, "Your Facebook connection has expired or was removed; reconnect Facebook.", **kw)
-    if code in PERMISSION_CODES:
-        return PermissionMissing(NAME, "Facebook no longer lets postr do this on your Page; reconnect Facebook, "
-                                       "allow every permission it asks for and choose the Page again.", **kw)
-    if code in RATE_LIMIT_CODES or status == 429:
-        return RateLimited(NAME, "Facebook is limiting requests for this Page; will retry.",
-                           retry_after=_retry_after(response), **kw)
-    if error.get("is_transient") or code in TRANSIENT_CODES or status >= 500:
-        return Transient(NAME, "Facebook had a temporary problem; will retry.", **kw)
-    if code == DUPLICATE_POST:
-        return Permanent(NAME, "Facebook refuses to publish the same post twice in a row; change it a little.", **kw)
-    if code == BLOCKED:
-        return Permanent(NAME, "Facebook has blocked this action on your Page for now, as against its policies"
-                               + (f": {said}" if said else "."), **kw)
-    if code == LINK_ERROR:
-        return Permanent(NAME, "Facebook could not read the link; check that the address opens.", **kw)
-    return Permanent(NAME, f"Facebook refused this: {said}" if said else "Facebook refused the request.", **kw)
-
-
-def _retry_after(response) -> float | None:
-    """Seconds to wait: Business Use Case limits say it in minutes
-    (`estimated_time_to_regain_access`); else Retry-After, if any."""
-    raw = response.headers.get("x-business-use-case-usage")
-    if raw:
-        try:
-            usage = json.loads(raw)
-            minutes = [entry.get("estimated_time_to_regain_access") for entries in usage.values()
-                       for entry in entries if isinstance(entry, dict)]
-            minutes = [m for m in minutes if isinstance(m, int | float) and m > 0]
-            if minutes:
-                return float(max(minutes)) * 60
-        except (ValueError, AttributeError, TypeError):
-            pass
-    return http.retry_after(response)
+    def _retry_after(self, response) -> float | None:
+        """Seconds to wait: Business Use Case limits say it in minutes
+        (`estimated_time_to_regain_access`); else Retry-After, if any."""
+        raw = response.headers.get("x-business-use-case-usage")
+        if raw:
+            try:
+                usage = json.loads(raw)
+                minutes = [entry.get("estimated_time_to_regain_access") for entries in usage.values()
+                           for entry in entries if isinstance(entry, dict)]
+                minutes = [m for m in minutes if isinstance(m, int | float) and m > 0]
+                if minutes:
+                    return float(max(minutes)) * 60
+            except (ValueError, AttributeError, TypeError):
+                pass
+        return http.retry_after(response)
 
 
 def _selected(tokens: Tokens) -> tuple[str, str]:

@@ -59,17 +59,16 @@ do, with JSON bodies) and as the documented `access_token` query parameter on
 reads; the token exchanges take the token being exchanged as a parameter.
 """
 
-import datetime as _dt
 import json
 import re
-import time
-from collections.abc import Callable
 
 from firebase_functions.params import StringParam
 
 from platforms import http
-from platforms.base import AppCredentials, Media, Metrics, Platform, PostContent, Problem, Profile, Published, Tokens
-from platforms.errors import AuthExpired, OutcomeUnknown, Permanent, PlatformError, RateLimited, Transient
+from platforms.base import AppCredentials, Media, Metrics, PostContent, Problem, Profile, Published, Tokens
+from platforms.errors import OutcomeUnknown, Permanent, PlatformError, RateLimited, Transient
+from platforms.meta_graph import POLL_DELAYS as POLL_DELAYS  # the module's own name for its pacing, as before
+from platforms.meta_graph import ContainerPlatform, PermissionMissing, json_or_none
 
 INSTAGRAM_API_URL = StringParam("INSTAGRAM_API_URL", default="https://graph.instagram.com")
 INSTAGRAM_OAUTH_URL = StringParam("INSTAGRAM_OAUTH_URL", default="https://api.instagram.com")
@@ -93,16 +92,9 @@ MAX_VIDEO_WIDTH = 1920
 MIN_VIDEO_RATIO, MAX_VIDEO_RATIO = 0.01, 10.0
 _RATIO_SLACK = 1e-9  # 1080x1350 is exactly 4:5; float division must not refuse it
 
-# Meta recommends a look a minute for up to five minutes; we look at once and
-# back off, so images (ready almost at once) do not wait a minute and the
-# total stays about five minutes.
-POLL_DELAYS = (2.0, 4.0, 8.0, 15.0, 30.0, 60.0, 60.0, 60.0, 60.0)
-
 REQUIRED_SCOPES = ("instagram_business_basic", "instagram_business_content_publish")
-AUTH_CODES = {102, 190}
-RATE_LIMIT_CODES = {4, 17, 32, 613}
-TRANSIENT_CODES = {-2, -1, 1, 2}
-PERMISSION_CODES = {10, *range(200, 300)}
+RATE_LIMIT_CODES = frozenset({4, 17, 32, 613})
+TRANSIENT_CODES = frozenset({-2, -1, 1, 2})
 METRICS = "views,likes,comments,shares"
 
 _HASHTAG = re.compile(r"(?<![\w#])#\w+")
@@ -142,11 +134,6 @@ SUBCODES: dict[int, tuple[type[PlatformError], str]] = {
 }
 
 
-class PermissionMissing(AuthExpired):
-    """The token works but lacks a permission (Graph codes 10, 200-299): only a
-    reconnect that grants it helps, so it is an AuthExpired to callers."""
-
-
 def hashtags_in(text: str) -> list[str]:
     return _HASHTAG.findall(text)
 
@@ -158,19 +145,23 @@ def mentions_in(text: str) -> list[str]:
 # --- the platform --------------------------------------------------------------
 
 
-class InstagramPlatform(Platform):
+class InstagramPlatform(ContainerPlatform):
     name = NAME
     display_name = "Instagram"
+    api_url = INSTAGRAM_API_URL
+    api_version = API_VERSION
+    rate_limit_codes = RATE_LIMIT_CODES
+    transient_codes = TRANSIENT_CODES
+    bearer_posts = True
+    detail_has_message = True  # metrics() reads Meta's "Not enough viewers" from it
+    unreadable_outcome = "Instagram's answer was unreadable; it may have gone through."
+    grant_prefix = "ig"
     uses_pkce = False
     scopes = ("instagram_business_basic", "instagram_business_content_publish",
               "instagram_business_manage_comments", "instagram_business_manage_insights")
     supports_threads = False
     supports_first_comment = True
     supports_video = True
-
-    def __init__(self, *, sleep: Callable[[float], None] = time.sleep, poll_delays: tuple[float, ...] = POLL_DELAYS):
-        self.sleep = sleep
-        self.poll_delays = poll_delays
 
     # --- OAuth -----------------------------------------------------------------
     def authorization_url(self, app: AppCredentials, *, state: str, redirect_uri: str,
@@ -197,25 +188,13 @@ class InstagramPlatform(Platform):
         if missing:
             raise Permanent(NAME, "Instagram did not let postr publish for this account; connect Instagram again "
                                   "and allow every permission it asks for.", detail=f"not granted: {missing}")
-        # The code's token lasts an hour; the 60-day one is what a schedule needs.
-        long = self._call("GET", "/access_token", versioned=False, params={
-            "grant_type": "ig_exchange_token",
-            "client_secret": app.client_secret or "",
-            "access_token": short["access_token"],
-        })
+        long = self._long_lived(app, short["access_token"])
         tokens = self._tokens(long, scopes=granted if granted is not None else list(self.scopes), extra={})
         # Publishing addresses the professional account's id, which /me gives
         # (the code exchange's user_id is documented as Instagram-scoped).
         me = self._call("GET", "/me", token=tokens.access_token, params={"fields": "user_id,username"})
         tokens.extra["user_id"] = str(me.get("user_id") or me.get("id") or short.get("user_id"))
         return tokens
-
-    def refresh(self, app: AppCredentials, tokens: Tokens) -> Tokens:
-        fresh = self._call("GET", "/refresh_access_token", versioned=False, params={
-            "grant_type": "ig_refresh_token",
-            "access_token": tokens.access_token,
-        })
-        return self._tokens(fresh, scopes=list(tokens.scopes), extra=dict(tokens.extra))
 
     def revoke(self, app: AppCredentials, tokens: Tokens) -> bool:
         """Instagram documents no revoke endpoint for Business Login tokens:
@@ -319,31 +298,19 @@ class InstagramPlatform(Platform):
             raise Transient(NAME, "Instagram did not accept the media; will retry.")
         return str(body["id"])
 
-    def _wait_ready(self, tokens: Tokens, container: str, what: str) -> None:
-        for delay in (0.0, *self.poll_delays):
-            if delay:
-                self.sleep(delay)
-            status_code, status = self._status(tokens, container)
-            if status_code in ("FINISHED", "PUBLISHED"):
-                return
-            if status_code == "ERROR":
-                found = _SUBCODE_IN_STATUS.search(status or "")
-                subcode = int(found.group(1)) if found else None
-                error_class, words = SUBCODES.get(subcode, (
-                    Permanent, f"Instagram could not process {what}"
-                               f"{f' (error code {subcode})' if subcode else ''}."))
-                if error_class is RateLimited:
-                    raise RateLimited(NAME, words, detail=f"container ERROR {subcode}")
-                raise error_class(NAME, f"{what[0].upper()}{what[1:]}: {words}", detail=f"container ERROR {subcode}")
-            if status_code == "EXPIRED":
-                raise Permanent(NAME, f"Instagram discarded {what} before it was published (containers expire "
-                                      "after 24 hours); publish it again.", detail="container EXPIRED")
-        raise Transient(NAME, f"Instagram was still processing {what} after about five minutes; will retry.",
-                        detail="container IN_PROGRESS")
-
-    def _status(self, tokens: Tokens, container: str) -> tuple[str | None, str | None]:
+    def _container_state(self, tokens: Tokens, container: str) -> tuple[str | None, str | None]:
         body = self._call("GET", f"/{container}", token=tokens.access_token, params={"fields": "status_code,status"})
         return body.get("status_code"), body.get("status")
+
+    def _container_error(self, what: str, said: str | None) -> PlatformError:
+        # An ERROR's `status` carries the publishing subcode in its words.
+        found = _SUBCODE_IN_STATUS.search(said or "")
+        subcode = int(found.group(1)) if found else None
+        error_class, words = SUBCODES.get(subcode, (
+            Permanent, f"Instagram could not process {what}{f' (error code {subcode})' if subcode else ''}."))
+        if error_class is RateLimited:
+            return RateLimited(NAME, words, detail=f"container ERROR {subcode}")
+        return error_class(NAME, f"{what[0].upper()}{what[1:]}: {words}", detail=f"container ERROR {subcode}")
 
     def _publish_container(self, tokens: Tokens, user: str, container: str) -> str:
         # Publishing is the one step that must not run twice: a lost answer is
@@ -354,7 +321,7 @@ class InstagramPlatform(Platform):
                                    json_body={"creation_id": container}, idempotent=False)
         except Transient as exc:
             try:
-                went_out = self._status(tokens, container)[0] == "PUBLISHED"
+                went_out = self._container_state(tokens, container)[0] == "PUBLISHED"
             except PlatformError:
                 went_out = None
             if went_out is False:
@@ -366,17 +333,6 @@ class InstagramPlatform(Platform):
             raise OutcomeUnknown(NAME, "Instagram did not confirm the post; it may have gone through.",
                                  detail=f"container {container}")
         return str(published["id"])
-
-    def _permalink(self, tokens: Tokens, media_id: str) -> str | None:
-        # The post is already live: a failed lookup costs the link, never the post.
-        try:
-            body = self._call("GET", f"/{media_id}", token=tokens.access_token, params={"fields": "permalink"})
-        except PlatformError as exc:
-            from core import log
-
-            log.warn("instagram permalink unavailable", post_id=media_id, error=type(exc).__name__)
-            return None
-        return body.get("permalink")
 
     # --- after publishing ------------------------------------------------------------
     def delete(self, tokens: Tokens, post_id: str) -> None:
@@ -401,7 +357,7 @@ class InstagramPlatform(Platform):
         return Metrics(likes=values.get("likes"), replies=values.get("comments"), reposts=values.get("shares"),
                        views=values.get("views"))
 
-    # --- HTTP and errors ------------------------------------------------------------
+    # --- api.instagram.com and errors ---------------------------------------------------
     def _oauth_code(self, app: AppCredentials, code: str, redirect_uri: str) -> dict:
         url = f"{INSTAGRAM_OAUTH_URL.value.rstrip('/')}/oauth/access_token"
         response = http.send(NAME, "POST", url, idempotent=True, data={
@@ -411,99 +367,47 @@ class InstagramPlatform(Platform):
             "redirect_uri": redirect_uri,
             "code": code,
         })
-        body = _json(response)
+        body = json_or_none(response)
         if response.status_code >= 400 or not isinstance(body, dict) or "error_type" in body or "error" in body:
-            raise instagram_error(response, body)
+            raise self._graph_error(response, body)
         return body
 
-    def _call(self, method: str, path: str, *, token: str | None = None, params: dict | None = None,
-              json_body: dict | None = None, versioned: bool = True, idempotent: bool = True) -> dict:
-        base = INSTAGRAM_API_URL.value.rstrip("/")
-        url = f"{base}/{API_VERSION}{path}" if versioned else f"{base}{path}"
-        params = dict(params or {})
-        kwargs: dict = {}
-        if token is not None:
-            if method == "POST":
-                kwargs["headers"] = {"Authorization": f"Bearer {token}"}
-            else:
-                params["access_token"] = token
-        if json_body is not None:
-            kwargs["json"] = json_body
-        response = http.send(NAME, method, url, idempotent=idempotent, params=params or None, **kwargs)
-        body = _json(response)
-        if response.status_code >= 400 or (isinstance(body, dict) and "error" in body):
-            raise instagram_error(response, body)
-        if not isinstance(body, dict):
-            if idempotent:
-                raise Transient(NAME, "Instagram answered with something unreadable; will retry.",
-                                status=response.status_code)
-            raise OutcomeUnknown(NAME, "Instagram's answer was unreadable; it may have gone through.",
-                                 status=response.status_code)
-        return body
+    def _graph_error(self, response, body) -> PlatformError:
+        """Also reads api.instagram.com's OAuth error shape ({"error_type",
+        "code", "error_message"}), which the Graph mapping does not know."""
+        status = response.status_code
+        if isinstance(body, dict) and "error_type" in body:
+            said = body.get("error_message") or ""
+            detail = f"error_type={body.get('error_type')} code={body.get('code')}"
+            if status >= 500:
+                return Transient(NAME, "Instagram had a temporary problem; will retry.", status=status, detail=detail)
+            return Permanent(NAME, f"Instagram refused the sign-in: {said}" if said else
+                             "Instagram refused the sign-in; connect Instagram again.", status=status, detail=detail)
+        return super()._graph_error(response, body)
 
-    def _tokens(self, body: dict, *, scopes: list[str], extra: dict) -> Tokens:
-        if not body.get("access_token"):
-            raise Permanent(NAME, "Instagram did not return an access token; connect Instagram again.")
-        expires_at = None
-        if body.get("expires_in") is not None:
-            from core import clock
-
-            expires_at = clock.now() + _dt.timedelta(seconds=int(body["expires_in"]))
-        return Tokens(access_token=body["access_token"], refresh_token=None, expires_at=expires_at,
-                      scopes=scopes, extra=extra)
-
-
-def instagram_error(response, body) -> PlatformError:
-    """Map an Instagram error answer (a Graph error body, api.instagram.com's
-    OAuth error shape, or a bare status) onto the taxonomy."""
-    status = response.status_code
-    if isinstance(body, dict) and "error_type" in body:
-        said = body.get("error_message") or ""
-        detail = f"error_type={body.get('error_type')} code={body.get('code')}"
-        if status >= 500:
-            return Transient(NAME, "Instagram had a temporary problem; will retry.", status=status, detail=detail)
-        return Permanent(NAME, f"Instagram refused the sign-in: {said}" if said else
-                         "Instagram refused the sign-in; connect Instagram again.", status=status, detail=detail)
-    error = body.get("error") if isinstance(body, dict) else None
-    if not isinstance(error, dict):
-        return http.classify_status(NAME, response, "", detail=f"HTTP {status}")
-    code, subcode = error.get("code"), error.get("error_subcode")
-    said = error.get("error_user_msg") or error.get("message") or ""
-    detail = (f"code={code} subcode={subcode} type={error.get('type')} fbtrace_id={error.get('fbtrace_id')} "
-              f"message={error.get('message')}")
-    kw = {"status": status, "detail": detail}
-    if code in AUTH_CODES:
-        return AuthExpired(NAME, "Your Instagram connection has expired or was removed; reconnect Instagram.", **kw)
-    if subcode in SUBCODES:
+    def _known_subcode(self, response, error: dict, kw: dict) -> PlatformError | None:
+        subcode = error.get("error_subcode")
+        if subcode not in SUBCODES:
+            return None
         error_class, words = SUBCODES[subcode]
         if error_class is RateLimited:
-            return RateLimited(NAME, words, retry_after=_retry_after(response), **kw)
+            return RateLimited(NAME, words, retry_after=self._retry_after(response), **kw)
         return error_class(NAME, words, **kw)
-    if code in PERMISSION_CODES:
-        return PermissionMissing(NAME, "Instagram no longer lets postr do this for your account; reconnect "
-                                       "Instagram and allow every permission it asks for.", **kw)
-    if code in RATE_LIMIT_CODES or status == 429:
-        return RateLimited(NAME, "Instagram is limiting requests for this account; will retry.",
-                           retry_after=_retry_after(response), **kw)
-    if error.get("is_transient") or code in TRANSIENT_CODES or status >= 500:
-        return Transient(NAME, "Instagram had a temporary problem; will retry.", **kw)
-    return Permanent(NAME, f"Instagram refused this: {said}" if said else "Instagram refused the request.", **kw)
 
-
-def _retry_after(response) -> float | None:
-    """Retry-After if sent, else the longest `estimated_time_to_regain_access`
-    (minutes) in Meta's business-use-case usage header."""
-    seconds = http.retry_after(response)
-    if seconds is not None:
-        return seconds
-    try:
-        usage = json.loads(response.headers.get("x-business-use-case-usage") or "{}")
-        waits = [float(entry["estimated_time_to_regain_access"])
-                 for entries in usage.values() for entry in entries
-                 if entry.get("estimated_time_to_regain_access") is not None]
-    except (ValueError, TypeError, AttributeError, KeyError):
-        return None
-    return max(waits) * 60 if waits else None
+    def _retry_after(self, response) -> float | None:
+        """Retry-After if sent, else the longest `estimated_time_to_regain_access`
+        (minutes) in Meta's business-use-case usage header."""
+        seconds = http.retry_after(response)
+        if seconds is not None:
+            return seconds
+        try:
+            usage = json.loads(response.headers.get("x-business-use-case-usage") or "{}")
+            waits = [float(entry["estimated_time_to_regain_access"])
+                     for entries in usage.values() for entry in entries
+                     if entry.get("estimated_time_to_regain_access") is not None]
+        except (ValueError, TypeError, AttributeError, KeyError):
+            return None
+        return max(waits) * 60 if waits else None
 
 
 def _caption_problems(text: str, field: str) -> list[Problem]:
@@ -593,13 +497,6 @@ def _insight_values(body: dict) -> dict[str, int]:
         if item.get("name") and isinstance(value, int):
             out[item["name"]] = value
     return out
-
-
-def _json(response):
-    try:
-        return response.json()
-    except ValueError:
-        return None
 
 
 def _mb(size: int) -> str:

@@ -25,16 +25,14 @@ of GET/DELETE requests and in the form body of POST requests (so they stay out
 of URLs wherever the API allows it).
 """
 
-import datetime as _dt
 import functools
-import time
-from collections.abc import Callable
 
 from firebase_functions.params import StringParam
 
-from platforms import http
-from platforms.base import AppCredentials, Media, Metrics, Platform, PostContent, Problem, Profile, Published, Tokens
-from platforms.errors import AuthExpired, OutcomeUnknown, Permanent, PlatformError, RateLimited, Transient
+from platforms.base import AppCredentials, Media, Metrics, PostContent, Problem, Profile, Published, Tokens
+from platforms.errors import OutcomeUnknown, Permanent, PlatformError, Transient
+from platforms.meta_graph import POLL_DELAYS as POLL_DELAYS  # the module's own name for its pacing, as before
+from platforms.meta_graph import ContainerPlatform, PermissionMissing
 
 THREADS_API_URL = StringParam("THREADS_API_URL", default="https://graph.threads.net")
 THREADS_AUTH_URL = StringParam("THREADS_AUTH_URL", default="https://threads.com/oauth/authorize")
@@ -55,15 +53,8 @@ MAX_IMAGE_RATIO = 10.0
 MIN_VIDEO_RATIO, MAX_VIDEO_RATIO = 0.01, 10.0
 REPLY_CONTROLS = ("everyone", "accounts_you_follow", "mentioned_only", "parent_post_author_only", "followers_only")
 
-# Meta recommends checking a container about once a minute for up to five
-# minutes; we look at once, then back off so text and images (ready almost at
-# once) do not wait a minute, and the total stays about five minutes.
-POLL_DELAYS = (2.0, 4.0, 8.0, 15.0, 30.0, 60.0, 60.0, 60.0, 60.0)
-
-AUTH_CODES = {102, 190}
-RATE_LIMIT_CODES = {4, 17, 32, 341, 613}
-TRANSIENT_CODES = {1, 2}
-PERMISSION_CODES = {10, *range(200, 300)}
+RATE_LIMIT_CODES = frozenset({4, 17, 32, 341, 613})
+TRANSIENT_CODES = frozenset({1, 2})
 
 # Container error_message values Meta documents, in words a person can act on.
 CONTAINER_ERRORS = {
@@ -78,11 +69,6 @@ CONTAINER_ERRORS = {
     "INVALID_AUDIO_CHANNELS": "The video's audio must be mono or stereo.",
     "INVALID_AUDIO_CHANNEL_LAYOUT": "The video's audio channel layout is not one Threads accepts.",
 }
-
-
-class PermissionMissing(AuthExpired):
-    """The token works but lacks a permission (Graph codes 10, 200-299): only a
-    reconnect that grants it helps, so it is an AuthExpired to callers."""
 
 
 # --- length and links, Threads' way ------------------------------------------
@@ -128,9 +114,15 @@ def links_in(text: str, attachment: str | None = None) -> set[str]:
 # --- the platform --------------------------------------------------------------
 
 
-class ThreadsPlatform(Platform):
+class ThreadsPlatform(ContainerPlatform):
     name = NAME
     display_name = "Threads"
+    api_url = THREADS_API_URL
+    api_version = API_VERSION
+    rate_limit_codes = RATE_LIMIT_CODES
+    transient_codes = TRANSIENT_CODES
+    unreadable_outcome = "Threads' answer was unreadable; the post may have gone through."
+    grant_prefix = "th"
     uses_pkce = False
     # threads_basic: every endpoint; threads_content_publish: containers and
     # publishing; threads_manage_replies: POST calls that reply (thread parts,
@@ -141,10 +133,6 @@ class ThreadsPlatform(Platform):
     supports_threads = True
     supports_first_comment = True
     supports_video = True
-
-    def __init__(self, *, sleep: Callable[[float], None] = time.sleep, poll_delays: tuple[float, ...] = POLL_DELAYS):
-        self.sleep = sleep
-        self.poll_delays = poll_delays
 
     # --- OAuth -----------------------------------------------------------------
     def authorization_url(self, app: AppCredentials, *, state: str, redirect_uri: str,
@@ -172,20 +160,8 @@ class ThreadsPlatform(Platform):
         user_id = short.get("user_id")
         if not short.get("access_token") or user_id is None:
             raise Permanent(NAME, "Threads did not return an access token; connect Threads again.")
-        # The code's token lasts an hour; the 60-day one is what a schedule needs.
-        long = self._call("GET", "/access_token", versioned=False, params={
-            "grant_type": "th_exchange_token",
-            "client_secret": app.client_secret or "",
-            "access_token": short["access_token"],
-        })
+        long = self._long_lived(app, short["access_token"])
         return self._tokens(long, scopes=list(self.scopes), extra={"user_id": str(user_id)})
-
-    def refresh(self, app: AppCredentials, tokens: Tokens) -> Tokens:
-        fresh = self._call("GET", "/refresh_access_token", versioned=False, params={
-            "grant_type": "th_refresh_token",
-            "access_token": tokens.access_token,
-        })
-        return self._tokens(fresh, scopes=list(tokens.scopes), extra=dict(tokens.extra))
 
     def revoke(self, app: AppCredentials, tokens: Tokens) -> bool:
         """Threads documents no revoke endpoint: access ends when the person
@@ -332,35 +308,15 @@ class ThreadsPlatform(Platform):
             raise Transient(NAME, "Threads did not accept the media; will retry.")
         return str(body["id"])
 
-    def _wait_ready(self, tokens: Tokens, container: str, what: str) -> None:
-        for delay in (0.0, *self.poll_delays):
-            if delay:
-                self.sleep(delay)
-            body = self._call("GET", f"/{container}", token=tokens.access_token,
-                              params={"fields": "status,error_message"})
-            status = body.get("status")
-            if status in ("FINISHED", "PUBLISHED"):
-                return
-            if status == "ERROR":
-                reason = body.get("error_message") or "UNKNOWN"
-                message = CONTAINER_ERRORS.get(reason, f"Threads could not process {what} ({reason}).")
-                raise Permanent(NAME, f"{what[0].upper()}{what[1:]}: {message}", detail=f"container ERROR {reason}")
-            if status == "EXPIRED":
-                raise Permanent(NAME, f"Threads discarded {what} before it was published (containers expire "
-                                      "after 24 hours); publish it again.", detail="container EXPIRED")
-        raise Transient(NAME, f"Threads was still processing {what} after about five minutes; will retry.",
-                        detail="container IN_PROGRESS")
+    def _container_state(self, tokens: Tokens, container: str) -> tuple[str | None, str | None]:
+        body = self._call("GET", f"/{container}", token=tokens.access_token,
+                          params={"fields": "status,error_message"})
+        return body.get("status"), body.get("error_message")
 
-    def _permalink(self, tokens: Tokens, media_id: str) -> str | None:
-        # The post is already live: a failed lookup costs the link, never the post.
-        try:
-            body = self._call("GET", f"/{media_id}", token=tokens.access_token, params={"fields": "permalink"})
-        except PlatformError as exc:
-            from core import log
-
-            log.warn("threads permalink unavailable", post_id=media_id, error=type(exc).__name__)
-            return None
-        return body.get("permalink")
+    def _container_error(self, what: str, said: str | None) -> PlatformError:
+        reason = said or "UNKNOWN"
+        message = CONTAINER_ERRORS.get(reason, f"Threads could not process {what} ({reason}).")
+        return Permanent(NAME, f"{what[0].upper()}{what[1:]}: {message}", detail=f"container ERROR {reason}")
 
     # --- after publishing ------------------------------------------------------------
     def delete(self, tokens: Tokens, post_id: str) -> None:
@@ -382,70 +338,11 @@ class ThreadsPlatform(Platform):
         return Metrics(likes=values.get("likes"), replies=values.get("replies"), views=values.get("views"),
                        reposts=sum(passed_on) if passed_on else None)
 
-    # --- HTTP and errors ------------------------------------------------------------
-    def _call(self, method: str, path: str, *, token: str | None = None, params: dict | None = None,
-              data: dict | None = None, versioned: bool = True, idempotent: bool = True) -> dict:
-        base = THREADS_API_URL.value.rstrip("/")
-        url = f"{base}/{API_VERSION}{path}" if versioned else f"{base}{path}"
-        params = dict(params or {})
-        if token is not None:
-            if method == "POST":
-                data = {**(data or {}), "access_token": token}
-            else:
-                params["access_token"] = token
-        kwargs = {"params": params or None}
-        if data is not None:
-            kwargs["data"] = data
-        response = http.send(NAME, method, url, idempotent=idempotent, **kwargs)
-        try:
-            body = response.json()
-        except ValueError:
-            body = None
-        if response.status_code >= 400 or (isinstance(body, dict) and "error" in body):
-            raise graph_error(response, body)
-        if not isinstance(body, dict):
-            if idempotent:
-                raise Transient(NAME, "Threads answered with something unreadable; will retry.",
-                                status=response.status_code)
-            raise OutcomeUnknown(NAME, "Threads' answer was unreadable; the post may have gone through.",
-                                 status=response.status_code)
-        return body
-
-    def _tokens(self, body: dict, *, scopes: list[str], extra: dict) -> Tokens:
-        if not body.get("access_token"):
-            raise Permanent(NAME, "Threads did not return an access token; connect Threads again.")
-        expires_at = None
-        if body.get("expires_in") is not None:
-            from core import clock
-
-            expires_at = clock.now() + _dt.timedelta(seconds=int(body["expires_in"]))
-        return Tokens(access_token=body["access_token"], refresh_token=None, expires_at=expires_at,
-                      scopes=scopes, extra=extra)
-
-
-def graph_error(response, body) -> PlatformError:
-    """Map a Graph API error body (or a bare status) onto the taxonomy."""
-    status = response.status_code
-    error = body.get("error") if isinstance(body, dict) else None
-    if not isinstance(error, dict):
-        return http.classify_status(NAME, response, "", detail=f"HTTP {status}")
-    code, subcode = error.get("code"), error.get("error_subcode")
-    said = error.get("error_user_msg") or error.get("message") or ""
-    detail = f"code={code} subcode={subcode} type={error.get('type')} fbtrace_id={error.get('fbtrace_id')}"
-    kw = {"status": status, "detail": detail}
-    if code in AUTH_CODES:
-        return AuthExpired(NAME, "Your Threads connection has expired or was removed; reconnect Threads.", **kw)
-    if code in PERMISSION_CODES:
-        return PermissionMissing(NAME, "Threads no longer lets postr do this for your account; reconnect Threads "
-                                       "and allow every permission it asks for.", **kw)
-    if code in RATE_LIMIT_CODES or status == 429:
-        return RateLimited(NAME, "Threads is limiting requests for this account; will retry.",
-                           retry_after=http.retry_after(response), **kw)
-    if error.get("is_transient") or code in TRANSIENT_CODES or status >= 500:
-        return Transient(NAME, "Threads had a temporary problem; will retry.", **kw)
-    if "THREADS_API__LINK_LIMIT_EXCEEDED" in f"{said} {error.get('error_user_title') or ''}":
-        return Permanent(NAME, f"Threads allows at most {MAX_LINKS} different links in a post.", **kw)
-    return Permanent(NAME, f"Threads refused this: {said}" if said else "Threads refused the request.", **kw)
+    # --- errors ---------------------------------------------------------------------
+    def _known_refusal(self, error: dict, said: str, kw: dict) -> PlatformError | None:
+        if "THREADS_API__LINK_LIMIT_EXCEEDED" in f"{said} {error.get('error_user_title') or ''}":
+            return Permanent(NAME, f"Threads allows at most {MAX_LINKS} different links in a post.", **kw)
+        return None
 
 
 def _media_problems(media: Media, label: str) -> list[Problem]:

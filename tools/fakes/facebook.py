@@ -45,6 +45,7 @@ it downloads nothing from `url`/`file_url`.
 """
 
 import base64
+import functools
 import hashlib
 import io
 import itertools
@@ -52,7 +53,10 @@ import json
 import secrets
 from dataclasses import dataclass, field
 
+from fakes import meta_graph
 from fakes.base import FakeServer, Reply, Request
+from fakes.meta_graph import graph_error
+from fakes.meta_graph import invalid_token as _invalid_token
 
 V = r"/v27\.0"
 VERSION = "v27.0"
@@ -631,29 +635,10 @@ def _unknown_field(names: set[str], node: str) -> Reply:
                   code=100)
 
 
-def _error(status: int, message: str, *, code: int, type_: str = "GraphMethodException", subcode: int | None = None,
-           transient: bool = False) -> Reply:
-    body = {"message": message, "type": type_, "code": code, "is_transient": transient,
-            "fbtrace_id": "A" + secrets.token_hex(8)}
-    if subcode is not None:
-        body["error_subcode"] = subcode
-    return Reply(status, {"error": body})
-
-
-def graph_error(status: int, message: str, *, code: int, type_: str = "OAuthException", subcode: int | None = None,
-                transient: bool = False, user_msg: str | None = None, headers: dict | None = None) -> Reply:
-    """A scripted Graph error answer, for tests of each error class (`fail_next`)."""
-    reply = _error(status, message, code=code, type_=type_, subcode=subcode, transient=transient)
-    if user_msg:
-        reply.body["error"]["error_user_msg"] = user_msg
-    reply.headers.update(headers or {})
-    return reply
-
-
-def _invalid_token() -> Reply:
-    return _error(400, "Invalid OAuth access token - Cannot parse access token", code=190, type_="OAuthException")
+# The fake's own refusals (a node or field it does not have) are GraphMethodException.
+_error = functools.partial(graph_error, type_="GraphMethodException")
 
 
 def _expired_token() -> Reply:
-    return _error(400, "Error validating access token: Session has expired on Sunday, 01-Mar-26 04:00:00 PST.",
-                  code=190, subcode=463, type_="OAuthException")
+    return meta_graph.expired_token("Error validating access token: Session has expired on Sunday, 01-Mar-26 "
+                                    "04:00:00 PST.")

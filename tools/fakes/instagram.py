@@ -48,9 +48,12 @@ import secrets
 from dataclasses import dataclass, field
 
 from fakes.base import FakeServer, Reply, Request
+from fakes.meta_graph import LONG_LIVED_SECONDS as LONG_LIVED_SECONDS  # tests read it from here, as before
+from fakes.meta_graph import LongLivedTokens, graph_error
+from fakes.meta_graph import expired_token as _expired_token
+from fakes.meta_graph import invalid_token as _invalid_token
 
 V = r"/v25\.0"
-LONG_LIVED_SECONDS = 5183944  # the figure in Meta's example answers
 MEDIA_METRICS = ("views", "reach", "likes", "comments", "shares", "saved", "total_interactions",
                  "follows", "profile_visits", "profile_activity", "ig_reels_avg_watch_time",
                  "ig_reels_video_view_total_time")
@@ -70,7 +73,9 @@ class Container:
     subcode: int | None = None
 
 
-class InstagramFake(FakeServer):
+class InstagramFake(LongLivedTokens, FakeServer):
+    grant_prefix = "ig"
+
     def setup(self):
         self._ids = itertools.count(17841400000000001)
         self.apps: dict[str, tuple[str, set[str]]] = {}  # client_id -> (secret, redirect URIs)
@@ -144,29 +149,6 @@ class InstagramFake(FakeServer):
         token = self.issue_token(user_id, scopes, kind="short")
         short = {"access_token": token, "user_id": self.users[user_id]["id"], "permissions": ",".join(scopes)}
         return Reply(200, short if self.code_answer == "flat" else {"data": [short]})
-
-    # --- token exchange and refresh ----------------------------------------------------
-    def exchange_long_lived(self, req: Request) -> Reply:
-        if req.arg("grant_type") != "ig_exchange_token":
-            return _error(400, "Unsupported grant_type", code=100)
-        if not any(secret == req.arg("client_secret") for secret, _ in self.apps.values()):
-            return _error(400, "Error validating client secret.", code=1)
-        short = self.tokens.get(req.arg("access_token") or "")
-        if short is None or short["kind"] != "short" or short["expired"]:
-            return _invalid_token()
-        token = self.issue_token(short["user_id"], tuple(short["scopes"]))
-        return Reply(200, {"access_token": token, "token_type": "bearer", "expires_in": LONG_LIVED_SECONDS})
-
-    def refresh(self, req: Request) -> Reply:
-        if req.arg("grant_type") != "ig_refresh_token":
-            return _error(400, "Unsupported grant_type", code=100)
-        held = self.tokens.get(req.arg("access_token") or "")
-        if held is None or held["expired"]:
-            return _expired_token() if held else _invalid_token()
-        if held["kind"] != "long":
-            return _error(400, "Only long-lived tokens can be refreshed.", code=100)
-        token = self.issue_token(held["user_id"], tuple(held["scopes"]))
-        return Reply(200, {"access_token": token, "token_type": "bearer", "expires_in": LONG_LIVED_SECONDS})
 
     # --- profile ---------------------------------------------------------------------
     def me(self, req: Request) -> Reply:
@@ -364,23 +346,7 @@ def _true(value) -> bool:
     return value is True or str(value).lower() == "true"
 
 
-def _error(status: int, message: str, *, code: int, type_: str = "OAuthException", subcode: int | None = None,
-           transient: bool = False, user_msg: str | None = None) -> Reply:
-    body = {"message": message, "type": type_, "code": code, "is_transient": transient,
-            "fbtrace_id": "A" + secrets.token_hex(8)}
-    if subcode is not None:
-        body["error_subcode"] = subcode
-    if user_msg is not None:
-        body["error_user_msg"] = user_msg
-    return Reply(status, {"error": body})
-
-
-def graph_error(status: int, message: str, *, code: int, type_: str = "OAuthException", subcode: int | None = None,
-                transient: bool = False, user_msg: str | None = None, headers: dict | None = None) -> Reply:
-    """A scripted Graph error answer, for tests of each error class (`fail_next`)."""
-    reply = _error(status, message, code=code, type_=type_, subcode=subcode, transient=transient, user_msg=user_msg)
-    reply.headers.update(headers or {})
-    return reply
+_error = graph_error
 
 
 def _oauth_error(message: str) -> Reply:
@@ -391,11 +357,3 @@ def _unsupported(verb: str, object_id: str) -> Reply:
     return _error(400, f"Unsupported {verb} request. Object with ID '{object_id}' does not exist, cannot be loaded "
                        "due to missing permissions, or does not support this operation", code=100, subcode=33,
                   type_="GraphMethodException")
-
-
-def _invalid_token() -> Reply:
-    return _error(400, "Invalid OAuth access token - Cannot parse access token", code=190)
-
-
-def _expired_token() -> Reply:
-    return _error(400, "Error validating access token: Session has expired.", code=190, subcode=463)

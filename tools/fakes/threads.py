@@ -27,11 +27,16 @@ sets (`video_states`), images and text are ready at once. It downloads nothing
 from image/video URLs.
 """
 
+import functools
 import itertools
 import secrets
 from dataclasses import dataclass, field
 
+from fakes import meta_graph
 from fakes.base import FakeServer, Reply, Request
+from fakes.meta_graph import LongLivedTokens
+from fakes.meta_graph import expired_token as _expired_token
+from fakes.meta_graph import invalid_token as _invalid_token
 
 METRICS = ("views", "likes", "replies", "reposts", "quotes", "shares")
 
@@ -46,8 +51,8 @@ class Container:
     error_message: str | None = None
 
 
-class ThreadsFake(FakeServer):
-    LONG_LIVED_SECONDS = 5183944  # the figure in Meta's example answer
+class ThreadsFake(LongLivedTokens, FakeServer):
+    grant_prefix = "th"
 
     def setup(self):
         self._ids = itertools.count(17841400000000001)
@@ -116,28 +121,6 @@ class ThreadsFake(FakeServer):
         token = self.issue_token(user_id, ("threads_basic", "threads_content_publish", "threads_manage_replies",
                                            "threads_manage_insights", "threads_delete"), kind="short")
         return Reply(200, {"access_token": token, "user_id": int(user_id)})
-
-    def exchange_long_lived(self, req: Request) -> Reply:
-        if req.arg("grant_type") != "th_exchange_token":
-            return _error(400, "Unsupported grant_type.", code=100)
-        if not any(secret == req.arg("client_secret") for secret, _ in self.apps.values()):
-            return _error(400, "Error validating client secret.", code=1, type_="OAuthException")
-        short = self.tokens.get(req.arg("access_token") or "")
-        if short is None or short["kind"] != "short" or short["expired"]:
-            return _invalid_token()
-        token = self.issue_token(short["user_id"], tuple(short["scopes"]))
-        return Reply(200, {"access_token": token, "token_type": "bearer", "expires_in": self.LONG_LIVED_SECONDS})
-
-    def refresh(self, req: Request) -> Reply:
-        if req.arg("grant_type") != "th_refresh_token":
-            return _error(400, "Unsupported grant_type.", code=100)
-        held = self.tokens.get(req.arg("access_token") or "")
-        if held is None or held["expired"]:
-            return _expired_token() if held else _invalid_token()
-        if held["kind"] != "long":
-            return _error(400, "Only long-lived tokens can be refreshed.", code=100)
-        token = self.issue_token(held["user_id"], tuple(held["scopes"]))
-        return Reply(200, {"access_token": token, "token_type": "bearer", "expires_in": self.LONG_LIVED_SECONDS})
 
     # --- profile ---------------------------------------------------------------------
     def me(self, req: Request) -> Reply:
@@ -303,27 +286,5 @@ def _args(req: Request) -> dict[str, str]:
     return out
 
 
-def _error(status: int, message: str, *, code: int, type_: str = "THApiException", subcode: int | None = None,
-           transient: bool = False) -> Reply:
-    body = {"message": message, "type": type_, "code": code, "is_transient": transient,
-            "fbtrace_id": "A" + secrets.token_hex(8)}
-    if subcode is not None:
-        body["error_subcode"] = subcode
-    return Reply(status, {"error": body})
-
-
-def graph_error(status: int, message: str, *, code: int, type_: str = "THApiException", subcode: int | None = None,
-                transient: bool = False, headers: dict | None = None) -> Reply:
-    """A scripted Graph error answer, for tests of each error class (`fail_next`)."""
-    reply = _error(status, message, code=code, type_=type_, subcode=subcode, transient=transient)
-    reply.headers.update(headers or {})
-    return reply
-
-
-def _invalid_token() -> Reply:
-    return _error(400, "Invalid OAuth access token - Cannot parse access token", code=190, type_="OAuthException")
-
-
-def _expired_token() -> Reply:
-    return _error(400, "Error validating access token: Session has expired.", code=190, subcode=463,
-                  type_="OAuthException")
+# Threads' own errors carry the type THApiException; token errors are OAuthException.
+graph_error = _error = functools.partial(meta_graph.graph_error, type_="THApiException")
