@@ -281,8 +281,8 @@ def update_post(caller: Caller, payload: UpdatePost) -> dict:
     post = _build(caller.uid, profile, fields, now=now)
     schedule_changed = any(post.get(k) != before.get(k) for k in ("scheduledAt", "recurrence", "status"))
     version = int(before.get("scheduleVersion") or 0) + (1 if schedule_changed else 0)
-    if before.get("status") == PAUSED:  # billing decides when it goes again
-        post["status"] = PAUSED
+    if before.get("status") == PAUSED:  # billing decides when it goes again, from its own marks
+        post.update(status=PAUSED, **{k: before.get(k) for k in ("pausedReason", "pausedFromStatus", "pausedAt")})
     if before.get("recurrence") and not schedule_changed:
         # A series edited in its words only keeps its place: same anchor, same next occurrence.
         post.update(seriesAnchor=before.get("seriesAnchor"), occurrence=before.get("occurrence"))

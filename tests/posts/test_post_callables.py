@@ -220,3 +220,20 @@ def test_malformed_payloads_are_refused(call, user, payload, words, mastodon, co
     status, body = call("create_post", payload, user.token)
     assert status == 400 and words in body["error"]["message"], body
     assert _posts_of(db, user.uid) == []
+
+
+def test_editing_a_post_paused_for_the_plan_keeps_it_paused_for_billing_to_resume(call, user, mastodon, connect, db):
+    from core import billing_limits
+
+    a = connect(user, mastodon)
+    post = call("create_post", {"text": "Over the limit", "accountIds": [a], "scheduledAt": _at()},
+                user.token)[1]["result"]
+    ref = db.collection("posts").document(post["id"])
+    ref.update({"status": "paused", "pausedReason": "plan_limit", "pausedFromStatus": "scheduled",
+                "pausedAt": _dt.datetime.now(UTC)})
+    status, body = call("update_post", {"postId": post["id"], "text": "Reworded"}, user.token)
+    assert status == 200 and body["result"]["status"] == "paused", body
+    assert ref.get().get("pausedReason") == "plan_limit"
+    # An upgrade (here: room under the free plan) resumes it, as billing resumes what it paused.
+    assert billing_limits.apply_plan_limits(user.uid, "free")["posts"]["resumed"] == 1
+    assert ref.get().get("status") == "scheduled" and ref.get().get("text") == "Reworded"
