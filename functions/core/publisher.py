@@ -117,7 +117,8 @@ def _claim(ref, now: _dt.datetime, received_at: _dt.datetime):
             if t.get("status") == SCHEDULED and (retry_at is None or retry_at <= now + EARLY_SLACK):
                 claimed.append(aid)
                 changes.update({f"targets.{aid}.status": PUBLISHING, f"targets.{aid}.claimId": claim_id,
-                                f"targets.{aid}.claimedAt": now})
+                                f"targets.{aid}.claimedAt": now,
+                                f"targets.{aid}.attempts": int(t.get("attempts") or 0) + 1})
             elif t.get("status") == PUBLISHING and t.get("claimedAt") and t["claimedAt"] + LEASE <= now:
                 lost.append(aid)
                 changes.update({f"targets.{aid}.status": UNCONFIRMED, f"targets.{aid}.error": (

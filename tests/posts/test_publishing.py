@@ -132,7 +132,7 @@ def test_persistent_transient_error_retries_later_through_the_sweeper(call, main
     assert run_task(post["id"], 1)[1]["outcome"] == "publishing"
     saved = _post(db, post["id"])
     target = saved["targets"][a]
-    assert target["status"] == "scheduled" and target["deferrals"] == 1
+    assert target["status"] == "scheduled" and target["deferrals"] == 1 and target["attempts"] == 1
     assert "try again" in target["error"] and saved["dueAt"] == target["retryAt"]
     assert len(statuses(mastodon)) == publisher.QUICK_TRIES
     # Before the retry time nothing happens; after it the sweeper publishes it.
@@ -141,6 +141,7 @@ def test_persistent_transient_error_retries_later_through_the_sweeper(call, main
     swept = posts.sweep_due_posts()
     assert swept["outcomes"].get(post["id"]) == "published"
     assert _post(db, post["id"])["targets"][a]["status"] == "published"
+    assert call("get_post", {"postId": post["id"]}, user.token)[1]["result"]["targets"][a]["attempts"] == 2
     assert len(mastodon.statuses) == 1
 
 
