@@ -44,7 +44,10 @@ def sync(post_id: str, after: dict | None, before: dict | None = None) -> str | 
     """Make the queue match the post. Returns the task id queued (or found), if any."""
     old = (before or {}).get("scheduleVersion")
     new = (after or {}).get("scheduleVersion")
-    if old and wants_task(before) and (old != new or not wants_task(after)):
+    # The old task goes when the schedule moved, or the post was deleted, paused, cancelled or
+    # made a draft; not when it started publishing (that task is the one running now).
+    withdrawn = after is None or after.get("status") in ("draft", "paused", "cancelled")
+    if old and wants_task(before) and (old != new or withdrawn):
         tasks.delete(queue(), task_id(post_id, old))
     if not wants_task(after):
         return None

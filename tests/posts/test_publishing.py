@@ -443,3 +443,21 @@ def test_a_post_resumed_after_a_pause_gets_a_task_of_its_own_name(user, mastodon
     assert tid == f"post-resumed-post-v3-p{int(paused_at.timestamp())}" and tid in queued()
     # Any other write keeps the plain name of the version.
     assert publish_tasks.sync("resumed-post", resumed, resumed) == "post-resumed-post-v3"
+
+
+def test_the_running_task_is_not_deleted_when_its_post_starts_publishing(monkeypatch):
+    """The trigger sees the claim (scheduled -> publishing): the task doing that work must stay."""
+    from core import publish_tasks, tasks
+
+    deleted = []
+    monkeypatch.setattr(tasks, "delete", lambda queue, task_id: deleted.append(task_id) or True)
+    monkeypatch.setattr(tasks, "enqueue", lambda *a, **k: True)
+    at = _when()
+    scheduled = {"status": "scheduled", "scheduledAt": at, "scheduleVersion": 2}
+    publish_tasks.sync("p1", {**scheduled, "status": "publishing"}, scheduled)
+    publish_tasks.sync("p1", {**scheduled, "status": "published"}, {**scheduled, "status": "publishing"})
+    assert deleted == []
+    publish_tasks.sync("p1", {**scheduled, "status": "paused"}, scheduled)
+    publish_tasks.sync("p1", {**scheduled, "scheduleVersion": 3}, scheduled)
+    publish_tasks.sync("p1", None, scheduled)
+    assert deleted == ["post-p1-v2"] * 3
