@@ -15,10 +15,6 @@ def content_for(post: dict, account_id: str, network: str):
 
     override = (post.get("overrides") or {}).get(account_id) or {}
     options = dict(override.get("options") or {})
-    if network == "tiktok":
-        # PULL_FROM_URL needs postr's URL prefix verified in the TikTok app; until then the
-        # bytes go up from Storage (platforms/tiktok.py).
-        options.setdefault("source", "FILE_UPLOAD")
 
     def media(items):
         return [posts_media.to_media(MediaRef.from_doc(m), network) for m in items or []]

@@ -95,9 +95,13 @@ def check(uid: str, items: list[dict], *, video_allowed: bool) -> list[MediaRef]
     return refs
 
 
-# Networks that fetch media from a link (Instagram, Threads: only that way; TikTok
-# photos; Pinterest image URLs); the rest get the bytes streamed from Storage.
-PULLS_MEDIA = frozenset({"instagram", "threads", "tiktok", "pinterest"})
+# What each network fetches from a link rather than taking as bytes: Instagram and
+# Threads take media only that way; TikTok pulls photos, and would pull videos too, but
+# only from a URL prefix verified in postr's TikTok app, so until that is done its videos
+# go up as bytes (without a URL, platforms/tiktok.py chooses FILE_UPLOAD); Pinterest
+# pins images from URLs. Everything else is streamed from Storage.
+PULLS_MEDIA = {"instagram": ("image", "video"), "threads": ("image", "video"), "tiktok": ("image",),
+               "pinterest": ("image",)}
 
 
 def to_media(ref: MediaRef, network: str):
@@ -107,7 +111,7 @@ def to_media(ref: MediaRef, network: str):
 
     return Media(kind=ref.kind, mime_type=ref.mime_type, size=ref.size, alt_text=ref.alt_text, width=ref.width,
                  height=ref.height, duration_s=ref.duration_s, chunks=lambda size: _stream(ref.path, size),
-                 url=_signed_url(ref.path) if network in PULLS_MEDIA else None)
+                 url=_signed_url(ref.path) if ref.kind in PULLS_MEDIA.get(network, ()) else None)
 
 
 def _stream(path: str, size: int):
