@@ -45,20 +45,18 @@ def call_as(account_id: str, action: Callable[..., T], *, snap=None) -> T:
         raise ReconnectNeeded(network, f"Your {platform.display_name} account needs to be reconnected.")
     if tokens.expires_at is not None and tokens.expires_at <= clock.now() and tokens.refresh_token:
         tokens = _refresh(snap, platform, tokens)
-    try:
-        return action(platform, tokens)
-    except AuthExpired as err:
-        # A thread that failed midway must not be sent again from the start.
-        if getattr(err, "partial", None) is not None:
-            raise
+    for refreshed in (False, True):
+        try:
+            return action(platform, tokens)
+        except AuthExpired as err:
+            # A thread that failed midway must not be sent again from the start.
+            if getattr(err, "partial", None) is not None:
+                raise
+            if refreshed:
+                accounts._mark_reconnect_needed(snap, err.message)
+                raise ReconnectNeeded(network, f"{platform.display_name} refused the account's access: "
+                                               f"{err.message}") from None
         tokens = _refresh(snap, platform, tokens)
-    try:
-        return action(platform, tokens)
-    except AuthExpired as err:
-        if getattr(err, "partial", None) is not None:
-            raise
-        accounts._mark_reconnect_needed(snap, err.message)
-        raise ReconnectNeeded(network, f"{platform.display_name} refused the account's access: {err.message}") from None
 
 
 def _refresh(snap, platform, tokens):
