@@ -25,6 +25,7 @@ from core.posts_model import DRAFT, PAUSED, PUBLISHING, SCHEDULED
 TEXT_MAX = 10_000
 SWEEP_GRACE = _dt.timedelta(seconds=30)  # a live task fires on time; the sweeper only catches lost ones
 SWEEP_BATCH = 100
+CHANGED_MEANWHILE = "The post changed meanwhile (it may be publishing). Reload it and try again."
 
 
 class _Strict(BaseModel):
@@ -266,17 +267,7 @@ def update_post(caller: Caller, payload: UpdatePost) -> dict:
     if before.get("status") not in posts_model.EDITABLE:
         raise FailedPrecondition(f"This post is {before.get('status')} and can no longer be changed. "
                                  "Duplicate it to post it again.")
-    given = payload.model_dump(exclude={"postId"}, exclude_unset=True)
-    fields = {k: before.get(k) for k in ("text", "media", "thread", "firstComment", "link", "overrides",
-                                         "scheduledAt", "timezone", "recurrence")}
-    fields["accountIds"] = before.get("targetAccountIds") or []
-    fields.update(given)
-    if "media" not in given:
-        fields["media"] = [{"path": m["path"], "altText": m.get("altText")} for m in before.get("media") or []]
-    if "thread" not in given:
-        fields["thread"] = [{"text": p.get("text"), "media": [{"path": m["path"], "altText": m.get("altText")}
-                                                                for m in p.get("media") or []]}
-                            for p in before.get("thread") or []]
+    fields = {**_fields_of(before), **payload.model_dump(exclude={"postId"}, exclude_unset=True)}
     now = clock.now()
     post = _build(caller.uid, profile, fields, now=now)
     schedule_changed = any(post.get(k) != before.get(k) for k in ("scheduledAt", "recurrence", "status"))
@@ -290,22 +281,37 @@ def update_post(caller: Caller, payload: UpdatePost) -> dict:
         _check_month_limit(caller.uid, profile.get("plan"), post["scheduledAt"], snap.id)
     post.update(updatedAt=now, scheduleVersion=version, createdAt=before.get("createdAt"),
                 sortKey=posts_model.sort_key(post["scheduledAt"] or before.get("createdAt") or now, snap.id))
-    from google.api_core.exceptions import FailedPrecondition as Changed
-
-    try:
-        # Replace the whole document, unless it changed since it was read (it may have started publishing).
-        snap.reference.update(_replacing(before, post),
-                              option=db.client().write_option(last_update_time=snap.update_time))
-    except Changed:
-        raise FailedPrecondition("The post changed while you were editing it (it may be publishing). "
-                                 "Reload it and try again.") from None
+    _replace(snap, before, post, "The post changed while you were editing it (it may be publishing). "
+                                 "Reload it and try again.")
     _sync(snap.id, {**before, **post}, before)
     return posts_model.public_view(snap.id, {**before, **post})
 
 
-def _replacing(before: dict, after: dict) -> dict:
-    """An update that leaves no field of `before` behind that `after` drops (None clears it)."""
-    return {**{k: None for k in before if k not in after and k not in ("uid", "createdAt")}, **after}
+def _fields_of(post: dict) -> dict:
+    """A saved post's own fields, in the shape of a create payload (so _build checks them again)."""
+    def media(items):
+        return [{"path": m["path"], "altText": m.get("altText")} for m in items or []]
+
+    fields = {k: post.get(k) for k in ("text", "firstComment", "link", "overrides", "scheduledAt", "timezone",
+                                       "recurrence")}
+    return {**fields, "accountIds": post.get("targetAccountIds") or [], "media": media(post.get("media")),
+            "thread": [{"text": p.get("text"), "media": media(p.get("media"))} for p in post.get("thread") or []]}
+
+
+def _if_unchanged(snap, write, message: str) -> None:
+    """write(option) only if the post is as it was read (it may have started publishing meanwhile)."""
+    from google.api_core.exceptions import FailedPrecondition as Changed
+
+    try:
+        write(db.client().write_option(last_update_time=snap.update_time))
+    except Changed:
+        raise FailedPrecondition(message) from None
+
+
+def _replace(snap, before: dict, after: dict, message: str) -> None:
+    """Replace the post with `after` (a field `after` drops is cleared), if it is unchanged."""
+    changes = {**{k: None for k in before if k not in after and k not in ("uid", "createdAt")}, **after}
+    _if_unchanged(snap, lambda option: snap.reference.update(changes, option=option), message)
 
 
 @callable_handler(PostRef)
@@ -314,12 +320,7 @@ def delete_post(caller: Caller, payload: PostRef) -> dict:
     before = snap.to_dict()
     if before.get("status") == PUBLISHING:
         raise FailedPrecondition("This post is being published right now. Wait a moment, then delete it.")
-    from google.api_core.exceptions import FailedPrecondition as Changed
-
-    try:
-        snap.reference.delete(option=db.client().write_option(last_update_time=snap.update_time))
-    except Changed:
-        raise FailedPrecondition("The post changed meanwhile (it may be publishing). Reload it and try again.") from None
+    _if_unchanged(snap, lambda option: snap.reference.delete(option=option), CHANGED_MEANWHILE)
     _sync(snap.id, None, before)
     log.info("post deleted", uid=caller.uid, postId=snap.id, status=before.get("status"))
     return {"deleted": snap.id}
@@ -369,25 +370,13 @@ def publish_now(caller: Caller, payload: PostRef) -> dict:
     if before.get("recurrence"):
         raise FailedPrecondition("Publish now works on single posts. Duplicate this series' post to send it now.")
     now = clock.now()
-    fields = {k: before.get(k) for k in ("text", "thread", "firstComment", "link", "overrides", "timezone")}
-    fields.update(accountIds=before.get("targetAccountIds") or [], scheduledAt=now, recurrence=None,
-                  media=[{"path": m["path"], "altText": m.get("altText")} for m in before.get("media") or []])
-    fields["thread"] = [{"text": p.get("text"), "media": [{"path": m["path"], "altText": m.get("altText")}
-                                                          for m in p.get("media") or []]}
-                        for p in before.get("thread") or []]
-    post = _build(caller.uid, profile, fields, now=now, allow_now=True)
+    post = _build(caller.uid, profile, {**_fields_of(before), "scheduledAt": now}, now=now, allow_now=True)
     if before.get("status") != SCHEDULED or (before.get("scheduledAt") and before["scheduledAt"].strftime("%Y-%m")
                                               != now.strftime("%Y-%m")):
         _check_month_limit(caller.uid, profile.get("plan"), now, snap.id)
     post.update(updatedAt=now, scheduleVersion=int(before.get("scheduleVersion") or 0) + 1,
                 createdAt=before.get("createdAt"), sortKey=posts_model.sort_key(now, snap.id))
-    from google.api_core.exceptions import FailedPrecondition as Changed
-
-    try:
-        snap.reference.update(_replacing(before, post),
-                              option=db.client().write_option(last_update_time=snap.update_time))
-    except Changed:
-        raise FailedPrecondition("The post changed meanwhile (it may be publishing). Reload it and try again.") from None
+    _replace(snap, before, post, CHANGED_MEANWHILE)
     _sync(snap.id, {**before, **post}, before)
     return posts_model.public_view(snap.id, {**before, **post})
 
