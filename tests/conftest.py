@@ -150,3 +150,13 @@ class Outbox:
 @pytest.fixture
 def outbox(stack) -> Outbox:
     return Outbox(stack.env["RESEND_API_URL"])
+
+
+@pytest.fixture
+def x_fake(stack, monkeypatch):
+    """The X contract fake with our local app's client, wired to platforms/x.py (X_API_URL)."""
+    from fakes.x import XFake
+
+    with XFake(client_id=os.environ["X_CLIENT_ID"], client_secret=os.environ["X_CLIENT_SECRET"]) as fake:
+        monkeypatch.setenv("X_API_URL", fake.url)
+        yield fake

@@ -2,19 +2,9 @@
 OAuth callback called as the browser calls it (a GET with the network's query
 and the web app's __session cookie)."""
 
-import os
 import urllib.parse
 
 import pytest
-
-from fakes.x import XFake
-
-
-@pytest.fixture
-def x_fake(stack, monkeypatch):
-    with XFake(client_id=os.environ["X_CLIENT_ID"], client_secret=os.environ["X_CLIENT_SECRET"]) as fake:
-        monkeypatch.setenv("X_API_URL", fake.url)
-        yield fake
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ PostHog and Sentry endpoints, and a fresh stretch of time per test."""
 
 import datetime as _dt
 import itertools
-import os
 import uuid
 
 import pytest
@@ -101,15 +100,6 @@ def tracker(db):
         return snap.to_dict() if snap.exists else None
 
     return read
-
-
-@pytest.fixture
-def x_fake(stack, monkeypatch):
-    from fakes.x import XFake
-
-    with XFake(client_id=os.environ["X_CLIENT_ID"], client_secret=os.environ["X_CLIENT_SECRET"]) as fake:
-        monkeypatch.setenv("X_API_URL", fake.url)
-        yield fake
 
 
 @pytest.fixture

@@ -27,28 +27,16 @@ def mastodon2(stack):
 
 
 @pytest.fixture
-def x(stack, monkeypatch):
-    """The X contract fake, with our local app's client, wired to platforms/x.py."""
-    import os
-
-    from fakes.x import XFake
-
-    with XFake(client_id=os.environ["X_CLIENT_ID"], client_secret=os.environ["X_CLIENT_SECRET"]) as fake:
-        monkeypatch.setenv("X_API_URL", fake.url)
-        yield fake
-
-
-@pytest.fixture
-def connect_x(connect, x):
+def connect_x(connect, x_fake):
     """connect_x(user, refresh_token=None) -> (account id, granted tokens) on the X fake."""
     from platforms.base import Tokens
 
     def make(user, refresh_token: str | None = None):
-        granted = x.grant()
+        granted = x_fake.grant()
         expires = _dt.datetime.now(UTC) + _dt.timedelta(days=60)
         tokens = Tokens(access_token=granted["access_token"], refresh_token=refresh_token or granted["refresh_token"],
                         expires_at=expires, scopes=granted["scope"].split())
-        return connect(user, x, network="x", tokens=tokens), granted
+        return connect(user, x_fake, network="x", tokens=tokens), granted
 
     return make
 

@@ -165,36 +165,36 @@ def test_permanent_failure_fails_that_target_only_and_tells_the_owner(call, user
     assert any("did not go out" in m["subject"] for m in outbox.sent_to(user["email"]))
 
 
-def test_expired_token_is_refreshed_once_then_published(call, user, x, connect_x, run_task, clock_at, db):
+def test_expired_token_is_refreshed_once_then_published(call, user, x_fake, connect_x, run_task, clock_at, db):
     from core import account_store
 
     account, granted = connect_x(user)
     at = _when()
     post = _create(call, user, [account], at)
-    x.expire(granted["access_token"])
+    x_fake.expire(granted["access_token"])
     clock_at(at + _dt.timedelta(seconds=1))
     assert run_task(post["id"], 1)[1]["outcome"] == "published"
-    assert len(x.received("POST", r"/2/tweets")) == 2  # one refused (401), one after the refresh
-    assert len(x.received("POST", r"/2/oauth2/token")) == 1
+    assert len(x_fake.received("POST", r"/2/tweets")) == 2  # one refused (401), one after the refresh
+    assert len(x_fake.received("POST", r"/2/oauth2/token")) == 1
     assert account_store.load_tokens(account).access_token != granted["access_token"]
     target = _post(db, post["id"])["targets"][account]
     assert target["status"] == "published" and target["url"].endswith(target["postId"])
 
 
-def test_refresh_refused_fails_target_and_marks_account(call, user, x, connect_x, run_task, clock_at, db):
+def test_refresh_refused_fails_target_and_marks_account(call, user, x_fake, connect_x, run_task, clock_at, db):
     account, granted = connect_x(user, refresh_token="revoked-refresh-token")
     at = _when()
     post = _create(call, user, [account], at)
-    x.expire(granted["access_token"])
+    x_fake.expire(granted["access_token"])
     clock_at(at + _dt.timedelta(seconds=1))
     assert run_task(post["id"], 1)[1]["outcome"] == "failed"
     target = _post(db, post["id"])["targets"][account]
     assert target["status"] == "failed" and "reconnect" in target["error"].lower()
     assert db.collection("accounts").document(account).get().get("status") == "reconnect_needed"
-    assert len(x.received("POST", r"/2/tweets")) == 1
+    assert len(x_fake.received("POST", r"/2/tweets")) == 1
 
 
-def test_timeout_after_send_is_unconfirmed_never_retried(call, user, x, connect_x, run_task, clock_at, db,
+def test_timeout_after_send_is_unconfirmed_never_retried(call, user, x_fake, connect_x, run_task, clock_at, db,
                                                          monkeypatch, outbox):
     """X has no idempotency key: an answer lost after sending cannot be retried safely.
     (Mastodon's Idempotency-Key makes the same retry safe, so there it is retried.)"""
@@ -207,14 +207,14 @@ def test_timeout_after_send_is_unconfirmed_never_retried(call, user, x, connect_
     account, _ = connect_x(user)
     at = _when()
     post = _create(call, user, [account], at)
-    x.fail_next(Reply(201, {"data": {"id": "1", "text": "x"}}, delay=1.0), path="/2/tweets")
+    x_fake.fail_next(Reply(201, {"data": {"id": "1", "text": "x"}}, delay=1.0), path="/2/tweets")
     clock_at(at + _dt.timedelta(seconds=1))
     assert run_task(post["id"], 1)[1]["outcome"] == "unconfirmed"
     target = _post(db, post["id"])["targets"][account]
     assert target["status"] == "unconfirmed" and "did not try again" in target["error"]
-    assert len(x.received("POST", r"/2/tweets")) == 1
+    assert len(x_fake.received("POST", r"/2/tweets")) == 1
     assert run_task(post["id"], 1)[1]["outcome"] == "unconfirmed"
-    assert len(x.received("POST", r"/2/tweets")) == 1
+    assert len(x_fake.received("POST", r"/2/tweets")) == 1
     assert any("Check your post" in m["subject"] for m in outbox.sent_to(user["email"]))
     client.close()
 

@@ -4,7 +4,6 @@ captured and delivered in-process, operators made with the server-only claim,
 the Stripe stand-in, and the X contract fake for connected accounts."""
 
 import json
-import os
 import urllib.parse
 
 import pytest
@@ -142,15 +141,6 @@ def subscribed(call, stripe_fake):
         return made["subscription"]["id"]
 
     return run
-
-
-@pytest.fixture
-def x_fake(stack, monkeypatch):
-    from fakes.x import XFake
-
-    with XFake(client_id=os.environ["X_CLIENT_ID"], client_secret=os.environ["X_CLIENT_SECRET"]) as fake:
-        monkeypatch.setenv("X_API_URL", fake.url)
-        yield fake
 
 
 @pytest.fixture
