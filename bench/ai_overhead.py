@@ -26,7 +26,6 @@ Usage: python bench/ai_overhead.py [calls]
 """
 
 import contextlib
-import fcntl
 import os
 import statistics
 import subprocess
@@ -55,23 +54,17 @@ def main() -> None:
     calls = int(sys.argv[1]) if len(sys.argv) > 1 else 200
     import localstack
 
-    lock = open("/tmp/postr-localstack.lock", "w")
-    print("waiting for the local stack lock (a test run may hold it)...", flush=True)
-    fcntl.flock(lock, fcntl.LOCK_EX)
-    fake = subprocess.Popen([sys.executable, "-m", "fakes.openai_compat", API_KEY], cwd=ROOT / "tools",
-                            stdout=subprocess.PIPE, text=True)
-    stack = localstack.Stack(functions=False)
-    try:
-        base_url = fake.stdout.readline().strip()
-        stack.start()
-        os.environ.update(stack.env)
-        os.environ.update({"OPENAI_API_KEY": API_KEY, "OPENAI_BASE_URL": base_url})
-        run(calls, base_url)
-    finally:
-        stack.stop()
-        fake.terminate()
-        fake.wait(timeout=10)
-        lock.close()
+    with localstack.running(functions=False) as stack:
+        fake = subprocess.Popen([sys.executable, "-m", "fakes.openai_compat", API_KEY], cwd=ROOT / "tools",
+                                stdout=subprocess.PIPE, text=True)
+        try:
+            base_url = fake.stdout.readline().strip()
+            os.environ.update(stack.env)
+            os.environ.update({"OPENAI_API_KEY": API_KEY, "OPENAI_BASE_URL": base_url})
+            run(calls, base_url)
+        finally:
+            fake.terminate()
+            fake.wait(timeout=10)
 
 
 def run(calls: int, base_url: str) -> None:

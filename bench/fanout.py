@@ -13,7 +13,6 @@ Goal: at most 1.5 (targets publish concurrently).
 Usage: python bench/fanout.py [rounds]
 """
 
-import fcntl
 import os
 import statistics
 import sys
@@ -31,12 +30,7 @@ def main() -> None:
     rounds = int(sys.argv[1]) if len(sys.argv) > 1 else 15
     import localstack
 
-    lock = open("/tmp/postr-localstack.lock", "w")
-    print("waiting for the local stack lock (a test run may hold it)...", flush=True)
-    fcntl.flock(lock, fcntl.LOCK_EX)
-    stack = localstack.Stack(functions=False)
-    try:
-        stack.start()
+    with localstack.running(functions=False) as stack:
         os.environ.update(stack.env)
         os.environ["ALLOW_PRIVATE_HOSTS"] = "true"  # the fake is on loopback
         if "TOKEN_ENCRYPTION_KEYS" not in os.environ:
@@ -44,9 +38,6 @@ def main() -> None:
 
             os.environ["TOKEN_ENCRYPTION_KEYS"] = Keyring.generate("bench")
         run(rounds)
-    finally:
-        stack.stop()
-        lock.close()
 
 
 def run(rounds: int) -> None:

@@ -16,7 +16,6 @@ Usage: python bench/publish_precision.py [posts]
 """
 
 import datetime as _dt
-import fcntl
 import os
 import statistics
 import sys
@@ -36,18 +35,10 @@ def main() -> None:
     count = int(sys.argv[1]) if len(sys.argv) > 1 else 30
     import localstack
 
-    lock = open("/tmp/postr-localstack.lock", "w")
-    print("waiting for the local stack lock (a test run may hold it)...", flush=True)
-    fcntl.flock(lock, fcntl.LOCK_EX)
-    stack = localstack.Stack(functions=True)
-    try:
-        stack.start()
+    with localstack.running(functions=True) as stack:
         for values in (stack.params, stack.env, stack.secrets):
             os.environ.update(values)
         run(count)
-    finally:
-        stack.stop()
-        lock.close()
 
 
 def percentile(values: list[float], p: float) -> float:

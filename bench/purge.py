@@ -42,7 +42,6 @@ purge by a much larger factor; that is not measured here.
 """
 
 import datetime as dt
-import fcntl
 import os
 import sys
 import time
@@ -65,18 +64,10 @@ def main() -> None:
 
     # A stop signal unwinds through `finally`, so the stack's services never outlive the bench.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
-    lock = open("/tmp/postr-localstack.lock", "w")
-    print("waiting for the local stack lock (a test run may hold it)...", flush=True)
-    fcntl.flock(lock, fcntl.LOCK_EX)
-    stack = localstack.Stack(functions=False)
-    try:
-        stack.start()
+    with localstack.running(functions=False) as stack:
         os.environ.update(stack.env)
         print(f"Firestore: {stack.firestore_mode}", flush=True)
         run(n)
-    finally:
-        stack.stop()
-        lock.close()
 
 
 def account_docs(uid: str, deleted: bool) -> list[tuple[str, str, dict]]:

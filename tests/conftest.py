@@ -25,22 +25,16 @@ os.environ.setdefault("ALLOW_PRIVATE_HOSTS", "true")
 
 @pytest.fixture(scope="session")
 def stack():
-    import fcntl
-
     # One local stack per machine at a time (fixed ports): a second test run waits here.
-    lock = open("/tmp/postr-localstack.lock", "w")
-    fcntl.flock(lock, fcntl.LOCK_EX)
-    s = localstack.Stack(functions=True).start()
-    saved = dict(os.environ)
-    os.environ.update(s.params)
-    os.environ.update(s.env)
-    os.environ.update(s.secrets)
-    print(f"\n[stack] Firestore: {s.firestore_mode}; Storage: {s.storage_mode}", file=sys.stderr)
-    yield s
-    os.environ.clear()
-    os.environ.update(saved)
-    s.stop()
-    lock.close()
+    with localstack.running(functions=True) as s:
+        saved = dict(os.environ)
+        os.environ.update(s.params)
+        os.environ.update(s.env)
+        os.environ.update(s.secrets)
+        print(f"\n[stack] Firestore: {s.firestore_mode}; Storage: {s.storage_mode}", file=sys.stderr)
+        yield s
+        os.environ.clear()
+        os.environ.update(saved)
 
 
 @pytest.fixture(scope="session")

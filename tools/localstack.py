@@ -15,6 +15,7 @@ Used by `make dev` (python tools/localstack.py dev) and by the test fixtures
 - Email: the Resend stand-in (tools/resend_fake.py).
 """
 
+import contextlib
 import json
 import os
 import signal
@@ -389,6 +390,29 @@ def auth_rest(port: int, method: str, body: dict) -> dict:
     except urllib.error.HTTPError as exc:
         err = json.loads(exc.read() or b"{}").get("error", {})
         raise AuthError(exc.code, err.get("message", "")) from None
+
+
+# One stack per machine at a time (its ports are fixed): test runs and benchmarks queue here.
+LOCK_PATH = "/tmp/postr-localstack.lock"
+
+
+@contextlib.contextmanager
+def running(functions: bool = True):
+    """The stack, started under the machine-wide lock and stopped after (even on an error)."""
+    import fcntl
+
+    with open(LOCK_PATH, "w") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            print("waiting for the local stack lock (a test run or benchmark holds it)...", file=sys.stderr,
+                  flush=True)
+            fcntl.flock(lock, fcntl.LOCK_EX)
+        stack = Stack(functions=functions).start()
+        try:
+            yield stack
+        finally:
+            stack.stop()
 
 
 def dev() -> None:
