@@ -94,7 +94,7 @@ def publish(ref, received_at: _dt.datetime | None = None) -> dict:
                 outcomes[aid] = future.result()
     final = _settle(ref)
     _tell_owner(ref.id, post, outcomes)
-    log.info("post published", postId=ref.id, status=final.get("status"),
+    log.info("post run", postId=ref.id, status=final.get("status"),
              targets={aid: o["status"] for aid, o in outcomes.items()})
     return {"outcome": final.get("status"), "targets": {aid: o["status"] for aid, o in outcomes.items()}}
 
@@ -253,13 +253,14 @@ def _settle(ref) -> dict:
 def _tell_owner(post_id: str, post: dict, outcomes: dict) -> None:
     import platforms
 
+    told = {aid: o for aid, o in outcomes.items() if o.get("status") in (FAILED, UNCONFIRMED) or o.get("warning")}
+    if not told:
+        return  # the usual case: nothing to read, nothing to send
     uid = post.get("uid")
     profile = db.doc(USERS, uid).get()
     emails = ((profile.to_dict() or {}).get("settings") or {}).get("publishEmails", True) if profile.exists else False
-    for aid, outcome in outcomes.items():
+    for aid, outcome in told.items():
         status, warning = outcome.get("status"), outcome.get("warning")
-        if status not in (FAILED, UNCONFIRMED) and not warning:
-            continue
         target = post["targets"][aid]
         name = platforms.get(target.get("network")).display_name
         when = posts_schedule.local_view(post.get("scheduledAt"), post.get("timezone"))
