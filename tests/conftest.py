@@ -38,11 +38,6 @@ def stack():
 
 
 @pytest.fixture(scope="session")
-def official_firestore(stack) -> bool:
-    return stack.firestore_mode != "standin"
-
-
-@pytest.fixture(scope="session")
 def main(stack):
     """The functions codebase, imported in-process against the stack."""
     import main as functions_main

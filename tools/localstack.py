@@ -3,12 +3,13 @@
 Used by `make dev` (python tools/localstack.py dev) and by the test fixtures
 (tests/conftest.py), so both run the same thing:
 
-- Firebase emulators from the pinned firebase-tools: Auth and Functions (this
-  codebase, Python), plus the official Firestore and Storage emulators where
-  their jars can be had (cached, or downloadable on a connected machine).
-- Where the official Firestore emulator cannot be had: the stand-in
-  (tools/firestore-standin.js), with its gaps printed (FIRESTORE_STANDIN_GAPS).
-  When FIRESTORE_EMULATOR_HOST is already set, that emulator is used as is.
+- Firebase emulators from the pinned firebase-tools: Auth, Functions (this
+  codebase, Python) and the official Cloud Firestore emulator: the Cloud SDK's
+  (Debian package google-cloud-cli-firestore-emulator, found through `gcloud
+  info`), else the jar firebase-tools caches or downloads on a connected
+  machine, else a stop that names the package. When FIRESTORE_EMULATOR_HOST is
+  already set, that emulator is used as is. The official Storage emulator runs
+  where its jar can be had (cached, or downloadable).
 - Cloud Storage: gcp-storage-emulator where the official one cannot be had.
 - Cloud Tasks: gcloud-tasks-emulator (the google-cloud-tasks gRPC API, honours
   schedule_time), from its own venv (.venv-tasks).
@@ -67,16 +68,6 @@ LOCAL_SECRETS = {
 }
 LOCAL_PRICES = {"STRIPE_PRICE_PRO": "price_pro_local", "STRIPE_PRICE_BUSINESS": "price_business_local"}
 
-FIRESTORE_STANDIN_GAPS = [
-    "no security rules (rules tests need the official emulator and are skipped)",
-    "no Firestore triggers (on_document_* functions do not fire)",
-    "query cursors (start_at/start_after/end_before) are ignored",
-    "DELETE_FIELD, ArrayUnion/ArrayRemove transforms are unsupported",
-    "collection-group queries return nothing; BatchWrite/BulkWriter, ListCollectionIds "
-    "and recursive delete are unsupported",
-    "transactions are serialized by the stand-in's launcher (stricter than Firestore, never weaker)",
-]
-
 DEMO_USER = {"email": "demo@example.com", "password": "postr-demo-123", "displayName": "Demo User"}
 
 
@@ -123,11 +114,8 @@ def java_env(env: dict) -> dict:
     return env
 
 
-def official_available(emulator: str) -> bool:
-    """True when the official jar emulator is cached, or can be downloaded now."""
-    prefix = {"firestore": "cloud-firestore-emulator", "storage": "cloud-storage-rules-runtime"}[emulator]
-    if any(JAR_CACHE.glob(f"{prefix}*")):
-        return True
+def _download(emulator: str) -> bool:
+    """Ask firebase-tools to fetch an emulator jar from Google (a connected machine only)."""
     if os.environ.get("POSTR_OFFLINE") == "1":
         return False
     try:
@@ -138,6 +126,65 @@ def official_available(emulator: str) -> bool:
     except subprocess.TimeoutExpired:
         return False
     return done.returncode == 0
+
+
+def official_available(emulator: str) -> bool:
+    """True when the official jar emulator is cached, or can be downloaded now."""
+    prefix = {"firestore": "cloud-firestore-emulator", "storage": "cloud-storage-rules-runtime"}[emulator]
+    return any(JAR_CACHE.glob(f"{prefix}*")) or _download(emulator)
+
+
+FIRESTORE_SDK_PACKAGE = "google-cloud-cli-firestore-emulator"
+FIRESTORE_MAIN_CLASS = "com.google.cloud.datastore.emulator.firestore.CloudFirestore"
+
+
+def sdk_firestore_jar() -> Path | None:
+    """The Cloud SDK's Firestore emulator jar, where the SDK says it is installed."""
+    try:
+        out = subprocess.run(["gcloud", "info", "--format=value(installation.sdk_root)"],
+                             capture_output=True, text=True, timeout=60)
+    except (FileNotFoundError, subprocess.TimeoutExpired):
+        return None
+    root = out.stdout.strip()
+    jar = Path(root) / "platform" / "cloud-firestore-emulator" / "cloud-firestore-emulator.jar"
+    return jar if out.returncode == 0 and root and jar.is_file() else None
+
+
+def _manifest_line(text: str) -> str:
+    """A jar manifest line: at most 72 bytes, continued on lines that start with a space."""
+    first, rest = text[:70], text[70:]
+    parts = [first] + [rest[i:i + 69] for i in range(0, len(rest), 69)]
+    return "\r\n ".join(parts) + "\r\n"
+
+
+def launcher_jar(sdk_jar: Path) -> Path:
+    """A manifest-only jar that starts the SDK's emulator with `java -jar`, which is how
+    firebase-tools runs FIRESTORE_EMULATOR_BINARY_PATH (the SDK's jar names no main class)."""
+    import zipfile
+
+    path = LOG_DIR / "firestore-emulator-launcher.jar"
+    LOG_DIR.mkdir(exist_ok=True)
+    manifest = ("Manifest-Version: 1.0\r\n" + _manifest_line(f"Main-Class: {FIRESTORE_MAIN_CLASS}")
+                + _manifest_line(f"Class-Path: {sdk_jar.resolve().as_uri()}") + "\r\n")
+    with zipfile.ZipFile(path, "w") as jar:
+        jar.writestr("META-INF/MANIFEST.MF", manifest)
+    return path
+
+
+def firestore_emulator() -> tuple[Path, str]:
+    """The official Firestore emulator as a jar for `java -jar`, and where it came from:
+    the Cloud SDK's package on this machine, else firebase-tools' cached or downloaded
+    jar, else a stop that says what to install."""
+    sdk = sdk_firestore_jar()
+    if sdk:
+        return launcher_jar(sdk), f"official, Cloud SDK ({sdk})"
+    if official_available("firestore"):
+        return max(JAR_CACHE.glob("cloud-firestore-emulator*.jar")), "official, firebase-tools download"
+    raise RuntimeError(
+        "The official Cloud Firestore emulator is not on this machine and could not be downloaded. Install the "
+        f"Cloud SDK's Debian package `{FIRESTORE_SDK_PACKAGE}` (apt-get install {FIRESTORE_SDK_PACKAGE}), or run "
+        "`npx firebase setup:emulators:firestore` on a connected machine, then try again."
+    )
 
 
 @dataclass
@@ -203,20 +250,18 @@ class Stack:
     def _start(self) -> None:
         host = "127.0.0.1"
         external_fs = os.environ.get("FIRESTORE_EMULATOR_HOST")
+        fs_jar = None
         if external_fs:
             self.firestore_mode = f"external ({external_fs})"
-        elif official_available("firestore"):
-            self.firestore_mode = "official"
         else:
-            self.firestore_mode = "standin"
+            fs_jar, self.firestore_mode = firestore_emulator()
         self.storage_mode = "official" if self.functions and official_available("storage") else "gcp-storage-emulator"
 
-        wanted = ["tasks", "resend", "stripe", "openai", "xai"]
-        if self.firestore_mode == "standin" or (self.firestore_mode == "official" and self.functions):
+        wanted = ["tasks", "resend", "stripe", "openai", "xai", "storage"]
+        if not external_fs:
             wanted.append("firestore")
         if self.functions:
             wanted += ["auth", "functions"]
-        wanted.append("storage")
         self._check_ports(wanted)
 
         env = {
@@ -251,9 +296,14 @@ class Stack:
         tasks = self._spawn("tasks", [str(TASKS_EMULATOR), "start", "--port", str(self.ports["tasks"]), "-r", "5", "-q"])
         wait_for(lambda: not port_free(self.ports["tasks"]), 30, "Cloud Tasks emulator", tasks.log)
 
-        if self.firestore_mode == "standin":
-            fs = self._spawn("firestore-standin", ["node", "tools/firestore-standin.js", str(self.ports["firestore"])])
-            wait_for(lambda: "ready" in fs.log.read_text(), 30, "Firestore stand-in", fs.log)
+        if fs_jar and not self.functions:
+            # Without the Functions emulator there is no CLI to start it: run the jar as the CLI would.
+            fs = self._spawn("firestore", [
+                "java", "-Duser.language=en", "-jar", str(fs_jar), "--host", host,
+                "--port", str(self.ports["firestore"]), "--rules", str(ROOT / "firestore.rules"),
+                "--project_id", PROJECT, "--single_project_mode", "true",
+            ], env=java_env(dict(os.environ)))
+            wait_for(lambda: http_ok(f"http://{host}:{self.ports['firestore']}/"), 60, "Firestore emulator", fs.log)
 
         if self.storage_mode == "gcp-storage-emulator":
             st = self._spawn(
@@ -267,14 +317,17 @@ class Stack:
         if self.functions:
             self._write_local_config()
             only = ["auth", "functions"]
-            if self.firestore_mode == "official":
+            if fs_jar:
                 only.append("firestore")
             if self.storage_mode == "official":
                 only.append("storage")
             cfg = self._write_firebase_config()
             cli_env = java_env(dict(os.environ, **env))
-            if self.firestore_mode == "official":
-                cli_env.pop("FIRESTORE_EMULATOR_HOST")  # the CLI sets it for the workers itself
+            if fs_jar:
+                # The CLI starts the emulator (so Firestore triggers reach the Functions
+                # emulator) and sets FIRESTORE_EMULATOR_HOST for the workers itself.
+                cli_env.pop("FIRESTORE_EMULATOR_HOST")
+                cli_env["FIRESTORE_EMULATOR_BINARY_PATH"] = str(fs_jar)
             if self.storage_mode == "official":
                 cli_env.pop("STORAGE_EMULATOR_HOST")
             emu = self._spawn(
@@ -312,7 +365,7 @@ class Stack:
             "PINTEREST_CLIENT_ID": "local-pinterest-client",
             **self.params,
         }
-        if self.firestore_mode != "official":
+        if os.environ.get("FIRESTORE_EMULATOR_HOST"):
             params["FIRESTORE_EMULATOR_HOST"] = self.env["FIRESTORE_EMULATOR_HOST"]
         (FUNCTIONS / ".env.local").write_text("".join(f"{k}={v}\n" for k, v in params.items()))
         self.params = params
@@ -443,11 +496,6 @@ postr local stack is up (project {PROJECT}); logs in .localstack/
   OpenAI / xAI        http://127.0.0.1:{p['openai']}/v1, http://127.0.0.1:{p['xai']}/v1  [OpenAI-compatible stand-ins]
   Demo user           {DEMO_USER['email']} / {DEMO_USER['password']}
 """, flush=True)
-        if stack.firestore_mode == "standin":
-            print("The official Firestore emulator could not be had here (its jar downloads from Google),")
-            print("so Firestore is the stand-in. What it lacks:")
-            for gap in FIRESTORE_STANDIN_GAPS:
-                print(f"  - {gap}")
         print("\nPress Ctrl+C to stop.", flush=True)
         signal.sigwait({signal.SIGINT, signal.SIGTERM})
     finally:

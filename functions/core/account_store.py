@@ -32,15 +32,12 @@ def _ctx(doc_id: str, field: str) -> str:
 def save(uid: str, network: str, profile, tokens) -> tuple[str, bool]:
     """Create or update the account and its tokens in one transaction.
     Returns (account id, created). A refresh token is never replaced by an empty one."""
-    from google.cloud import firestore
-
     doc_id = account_id(uid, network, profile.account_id)
     client = db.client()
     acc_ref = client.collection(ACCOUNTS).document(doc_id)
     tok_ref = client.collection(ACCOUNT_TOKENS).document(doc_id)
     now = clock.now()
 
-    @firestore.transactional
     def write(tx) -> bool:
         existing = acc_ref.get(transaction=tx)
         old_tokens = tok_ref.get(transaction=tx)
@@ -69,7 +66,7 @@ def save(uid: str, network: str, profile, tokens) -> tuple[str, bool]:
         tx.set(tok_ref, _sealed(uid, network, doc_id, tokens, refresh))
         return not existing.exists
 
-    return doc_id, write(client.transaction())
+    return doc_id, db.transaction(write)
 
 
 def _sealed(uid: str, network: str, doc_id: str, tokens, refresh: str | None) -> dict:

@@ -1,38 +1,36 @@
 """Metering of AI calls against the plan's monthly token allowance (policy 8.1).
 
-Every provider call goes through three steps:
+Every provider call goes through three steps, each one Firestore commit with no
+read and no transaction (a person's counter is a hot document: Firestore aborts
+contended transactions, and one document takes about one contended write a
+second):
 
-1. `reserve`: a transaction on the person's counter for the month (UTC) that
-   adds a reservation of the most tokens the call can use, and refuses
-   (RESOURCE_EXHAUSTED, with when the allowance resets) when the month's tokens
-   plus every live reservation plus this one would pass the plan's limit.
+1. `hold`: Increment transforms on the person's counter for the month (UTC) add
+   a hold of the most tokens the call can use, and the commit's transform
+   results give back the month's tokens and every live hold, this one included.
+   `check` then compares them with the plan's limit; over it, `release` takes
+   the hold back (a compensating Increment) and the call is refused
+   (RESOURCE_EXHAUSTED, with when the allowance resets).
 2. the call itself.
-3. `settle`: one commit, with no read, that adds the real tokens and cost to the
-   counter as Increment transforms, zeroes the reservation and creates the
-   per-call ledger entry (and the history entry); or `release` when the call
-   failed, which zeroes the reservation and costs nothing.
+3. `settle`: one commit that adds the real tokens and cost to the counter,
+   takes the hold back and creates the per-call ledger entry (and the history
+   entry); or `release` when the call failed, which costs nothing.
 
-Because a reservation is the call's upper bound (prompt bytes, which no
-byte-level tokenizer exceeds, plus the completion and reasoning budgets), calls
-racing at the limit cannot together pass it; should a provider ever count more
-than the bound, the excess is at most that one call's. A reservation whose
-call never settled (the instance died) expires after RESERVATION_TTL.
+Racing calls never overspend: the counter applies their commits one after the
+other, so each sees every hold committed before its own, and a hold is the
+call's upper bound (prompt bytes, which no byte-level tokenizer exceeds, plus
+the completion and reasoning budgets). A call may be refused near the limit
+because another call's hold had not been taken back yet; never let past it.
 
-Reservations are entries `reservations.<id> = {tokens, at}` on the counter.
-`reserve` (a transaction: reserving calls read the counter, so they serialize
-on it) rewrites the map with the live entries and its own, and never writes the
-totals; `settle` and `release` set their entry's `tokens` to 0 by field path,
-without reading. On Firestore a write landing inside a reserving transaction
-makes the transaction retry. The stand-in serializes only transactions: a settle
-that lands between a reservation's read and its commit may have its zero
-overwritten, so that reservation counts as held until it expires; that only
-makes the limit stricter for those minutes, never looser, and the totals, which
-settles change by Increment alone, stay exact.
+Holds live in time windows (`held.w<n>`, n = the window of RESERVATION_TTL the
+hold was made in): a hold counts in its own window and the next, so a hold
+whose call never settled (the instance died) stops counting after one to two
+TTLs, with nothing to clean up. A reservation commit also drops the window that
+just stopped counting, so the map stays small.
 """
 
 import datetime as _dt
-import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from core import clock, db, log
 from core.ai_models import Model
@@ -42,7 +40,6 @@ from core.errors import ResourceExhausted
 
 # Longer than any call can take (two provider calls, each within its retry budget).
 RESERVATION_TTL = _dt.timedelta(minutes=10)
-TX_ATTEMPTS = 20  # contention on one person's counter is rare; give it room
 
 
 def month_of(at: _dt.datetime) -> str:
@@ -61,6 +58,10 @@ def _iso(at: _dt.datetime) -> str:
     return at.astimezone(_dt.timezone.utc).isoformat().replace("+00:00", "Z")
 
 
+def window_of(at: _dt.datetime) -> int:
+    return int(at.timestamp() // RESERVATION_TTL.total_seconds())
+
+
 def counter_ref(uid: str, month: str):
     return db.doc(AI_USAGE_MONTHLY, f"{uid}_{month}")
 
@@ -69,11 +70,12 @@ def counter_ref(uid: str, month: str):
 class Reservation:
     uid: str
     month: str
-    id: str
-    tokens: int
-    limit: int
-    plan: str
-    used: int = 0  # the month's tokens when the reservation was made
+    window: int
+    tokens: int  # what the hold added to the counter
+    used: int  # the month's tokens when the hold was made
+    held: int  # every live hold then, this one included
+    limit: int = 0
+    plan: str = ""
 
 
 @dataclass(frozen=True)
@@ -89,69 +91,80 @@ class Receipt:
         return {"used": self.used, "limit": self.limit, "resetsAt": _iso(self.resets_at)}
 
 
-def _fresh(uid: str, month: str, now: _dt.datetime) -> dict:
-    return {"uid": uid, "month": month, "tokens": 0, "promptTokens": 0, "completionTokens": 0,
-            "costNanoUsd": 0, "costUsd": 0.0, "calls": 0, "reservations": {}, "createdAt": now}
+def held(counter: dict | None, now: _dt.datetime) -> int:
+    """Tokens held by calls in progress, as a counter document shows them."""
+    windows = (counter or {}).get("held") or {}
+    n = window_of(now)
+    return sum(windows.get(f"w{w}", 0) for w in (n, n - 1))
 
 
-def _alive(entry: dict, now: _dt.datetime) -> bool:
-    return bool(entry.get("tokens")) and bool(entry.get("at")) and entry["at"] > now - RESERVATION_TTL
-
-
-def held(reservations: dict | None, now: _dt.datetime) -> int:
-    """Tokens held by calls in progress: reservations neither settled, released nor expired."""
-    return sum(r["tokens"] for r in (reservations or {}).values() if _alive(r, now))
-
-
-def _run(fn):
+def hold(uid: str, tokens: int, *, create: bool = True) -> Reservation:
+    """Hold `tokens` of this month's allowance for one call: one commit, whose
+    answer says what the month had used and held, this hold included. With
+    `create=False` a missing counter raises NotFound instead of creating it (the
+    caller has not yet seen that the person may have one)."""
     from google.cloud import firestore
 
-    return firestore.transactional(fn)(db.client().transaction(max_attempts=TX_ATTEMPTS))
+    now = clock.now()
+    month, n = month_of(now), window_of(now)
+    ref = counter_ref(uid, month)
+    fields = {
+        "tokens": firestore.Increment(0),  # read without reading: the transform answers the total
+        f"held.w{n}": firestore.Increment(tokens),
+        f"held.w{n - 1}": firestore.Increment(0),
+        f"held.w{n - 2}": firestore.DELETE_FIELD,  # no longer counted by anyone
+        "updatedAt": now,
+    }
+    batch = db.client().batch()
+    if create:
+        # set(merge) creates the counter on the month's first call; field paths become nested maps.
+        batch.set(ref, {"uid": uid, "month": month, "tokens": fields["tokens"], "updatedAt": now,
+                        "held": {f"w{n}": fields[f"held.w{n}"], f"w{n - 1}": fields[f"held.w{n - 1}"],
+                                 f"w{n - 2}": firestore.DELETE_FIELD}}, merge=True)
+    else:
+        batch.update(ref, fields)
+    [after] = db.commit(batch)
+    return Reservation(uid, month, n, tokens, used=after["tokens"],
+                       held=after[f"held.w{n}"] + after[f"held.w{n - 1}"])
+
+
+def check(res: Reservation, plan, needs: int | None = None) -> Reservation:
+    """Keep the hold if the month's tokens plus every live hold fit `plan`'s
+    (core.plans.Plan) allowance; else take it back and refuse. `needs` is what this
+    call can use when that is less than it held (its model became known after the
+    hold): the difference is not counted against this call."""
+    limit = plan.ai_tokens_per_month
+    needs = res.tokens if needs is None else min(needs, res.tokens)
+    in_flight = res.held - res.tokens  # the other calls' holds
+    if res.used + in_flight + needs > limit:
+        release(res)
+        reset = resets_at(clock.now())
+        raise ResourceExhausted(
+            f"Not enough AI allowance left this month: {res.used:,} of your {plan.name} plan's {limit:,} tokens "
+            f"are used{f' and {in_flight:,} are held by requests in progress' if in_flight else ''}, and this "
+            f"request may need up to {needs:,}. Your allowance resets on {_iso(reset)}; upgrade for more.",
+            {"used": res.used, "held": in_flight, "needed": needs, "limit": limit, "plan": plan.name,
+             "resetsAt": _iso(reset)},
+        )
+    return replace(res, limit=limit, plan=plan.name)
 
 
 def reserve(uid: str, plan, tokens: int) -> Reservation:
-    """Reserve `tokens` of this month's allowance of `plan` (core.plans.Plan) for one call."""
-    now = clock.now()
-    # A letter first: the id is a field name in a field path.
-    month, rid = month_of(now), f"r{uuid.uuid4().hex}"
-    ref = counter_ref(uid, month)
-    limit = plan.ai_tokens_per_month
-    seen: dict = {}
+    """Hold `tokens` for one call within `plan`'s allowance, or refuse."""
+    return check(hold(uid, tokens), plan)
 
-    def apply(tx):
-        snap = ref.get(transaction=tx)
-        data = snap.to_dict() if snap.exists else None
-        reservations = (data or {}).get("reservations") or {}
-        in_flight = held(reservations, now)
-        used = (data or {}).get("tokens", 0)
-        if used + in_flight + tokens > limit:
-            reset = resets_at(now)
-            raise ResourceExhausted(
-                f"Not enough AI allowance left this month: {used:,} of your {plan.name} plan's {limit:,} tokens "
-                f"are used{f' and {in_flight:,} are held by requests in progress' if in_flight else ''}, and this "
-                f"request may need up to {tokens:,}. Your allowance resets on {_iso(reset)}; upgrade for more.",
-                {"used": used, "held": in_flight, "needed": tokens, "limit": limit, "plan": plan.name,
-                 "resetsAt": _iso(reset)},
-            )
-        # Only the live reservations and this one are kept: settled, released and expired ones go.
-        live = {k: r for k, r in reservations.items() if _alive(r, now)}
-        live[rid] = {"tokens": tokens, "at": now}
-        if data is None:
-            tx.create(ref, {**_fresh(uid, month, now), "reservations": live, "updatedAt": now})
-        else:
-            # Never the totals: settles add to them with Increment, outside any transaction.
-            tx.update(ref, {"reservations": live, "updatedAt": now})
-        seen["used"] = used
 
-    _run(apply)
-    return Reservation(uid, month, rid, tokens, limit, plan.name, seen["used"])
+def _take_back(res: Reservation) -> dict:
+    from google.cloud import firestore
+
+    return {f"held.w{res.window}": firestore.Increment(-res.tokens), "updatedAt": clock.now()}
 
 
 def release(res: Reservation) -> None:
-    """Give a reservation back: the call failed and costs nothing."""
+    """Give a hold back: the call failed, or was refused, and costs nothing."""
     try:
-        counter_ref(res.uid, res.month).update({f"reservations.{res.id}.tokens": 0, "updatedAt": clock.now()})
-    except Exception as exc:  # the reservation then expires on its own (RESERVATION_TTL)
+        counter_ref(res.uid, res.month).update(_take_back(res))
+    except Exception as exc:  # the hold then stops counting on its own (RESERVATION_TTL)
         log.error("ai reservation release failed", uid=res.uid, error=type(exc).__name__)
 
 
@@ -167,7 +180,7 @@ def charged(res: Reservation, usage: Usage | None, model: Model) -> Usage:
 def settle(res: Reservation, *, model: Model, feature: str, purpose: str, usage: Usage,
            provider_model: str, extra: tuple = ()) -> Receipt:
     """Charge a call that succeeded (`usage` from `charged`): the real usage is added to
-    the counter, the reservation zeroed and the ledger entry created, in one commit
+    the counter, the hold taken back and the ledger entry created, in one commit
     without a read. `extra` is (ref, document) pairs created in the same commit (the
     AI history entry)."""
     from google.cloud import firestore
@@ -176,6 +189,7 @@ def settle(res: Reservation, *, model: Model, feature: str, purpose: str, usage:
     ledger = db.client().collection(AI_USAGE).document()
     now = clock.now()
     batch = db.client().batch()
+    # update, not set: a counter deleted meanwhile (the account was deleted) is not brought back.
     batch.update(counter_ref(res.uid, res.month), {
         "tokens": firestore.Increment(usage.total_tokens),
         "promptTokens": firestore.Increment(usage.prompt_tokens),
@@ -183,8 +197,7 @@ def settle(res: Reservation, *, model: Model, feature: str, purpose: str, usage:
         "costNanoUsd": firestore.Increment(cost),
         "costUsd": firestore.Increment(cost / 1e9),
         "calls": firestore.Increment(1),
-        f"reservations.{res.id}.tokens": 0,
-        "updatedAt": now,
+        **_take_back(res),
     })
     batch.create(ledger, {
         "uid": res.uid,
@@ -206,9 +219,7 @@ def settle(res: Reservation, *, model: Model, feature: str, purpose: str, usage:
     })
     for extra_ref, document in extra:
         batch.create(extra_ref, document)
-    batch.commit()
+    counter = db.commit(batch)[0]
     year, month = map(int, res.month.split("-"))
-    # The month's tokens as of the reservation plus this call's: exact unless the same
-    # person had another call settle meanwhile (the counter itself is always exact).
-    return Receipt(ledger.id, usage, cost, res.used + usage.total_tokens, res.limit,
+    return Receipt(ledger.id, usage, cost, counter["tokens"], res.limit,
                    resets_at(_dt.datetime(year, month, 1, tzinfo=_dt.timezone.utc)))

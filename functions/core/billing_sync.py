@@ -96,18 +96,15 @@ def expire_grace_periods() -> int:
 
 
 def _take_ticket(uid: str) -> int:
-    from google.cloud import firestore
-
     ref = db.doc(SUBSCRIPTIONS, uid)
 
-    @firestore.transactional
     def take(tx) -> int:
         snap = ref.get(transaction=tx)
         ticket = ((snap.to_dict() or {}).get("syncTicket") or 0) + 1
         tx.set(ref, {"uid": uid, "syncTicket": ticket}, merge=True)
         return ticket
 
-    return take(db.client().transaction())
+    return db.transaction(take)
 
 
 def subscriptions(customer_id: str) -> list[dict]:
@@ -173,12 +170,9 @@ def _state(sub: dict | None, plan_name: str | None, stored: dict, now: _dt.datet
 
 
 def _apply(uid: str, customer_id: str, sub: dict | None, plan_name: str | None, ticket: int) -> Outcome:
-    from google.cloud import firestore
-
     client = db.client()
     sub_ref, user_ref = client.collection(SUBSCRIPTIONS).document(uid), client.collection(USERS).document(uid)
 
-    @firestore.transactional
     def write(tx) -> Outcome:
         stored_snap, user_snap = sub_ref.get(transaction=tx), user_ref.get(transaction=tx)
         stored = stored_snap.to_dict() or {}
@@ -195,7 +189,7 @@ def _apply(uid: str, customer_id: str, sub: dict | None, plan_name: str | None, 
             tx.update(user_ref, {"plan": plan, "planUpdatedAt": now})
         return Outcome(uid, plan=plan, previous_plan=previous, subscription=state, grace_started=grace_started)
 
-    outcome = write(client.transaction())
+    outcome = db.transaction(write)
     if outcome.plan != outcome.previous_plan:
         log.info("billing: plan changed", uid=uid, plan=outcome.plan, previousPlan=outcome.previous_plan,
                  subscriptionStatus=outcome.subscription.get("status"))

@@ -67,12 +67,12 @@ POSTS = "posts"
 # --- ai (policy 2.4, 8.1): every provider call metered, and the person's AI history.
 # One document per provider call: model, provider, feature, tokens, estimated cost.
 AI_USAGE = "aiUsage"
-# {uid}_{YYYY-MM} (UTC): the month's token total checked against the plan, and live reservations.
+# {uid}_{YYYY-MM} (UTC): the month's token total checked against the plan, and the holds of calls in progress.
 AI_USAGE_MONTHLY = "aiUsageMonthly"
 # One document per AI result: the prompt (brief, text, instruction) and what came back.
 AI_HISTORY = "aiHistory"
 USER_DATA[AI_USAGE] = UserData(kind="owned", export=True, retention="content")
-USER_DATA[AI_USAGE_MONTHLY] = UserData(kind="owned", export=True, retention="content", private_fields=("reservations",))
+USER_DATA[AI_USAGE_MONTHLY] = UserData(kind="owned", export=True, retention="content", private_fields=("held",))
 USER_DATA[AI_HISTORY] = UserData(kind="owned", export=True, retention="content")
 
 # --- privacy (policy 6, 7, 11; issue 8) -------------------------------------------------

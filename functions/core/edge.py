@@ -83,6 +83,11 @@ def run(req: https_fn.CallableRequest, handler: Callable) -> Any:
     except https_fn.HttpsError:
         raise
     except Exception as exc:  # anything unexpected: log it, report it, tell the caller plainly
+        from core.errors import from_store
+
+        if (transient := from_store(exc)) is not None:
+            log.warn("callable met contention or a busy store", callable=name, error=type(exc).__name__)
+            raise to_https_error(transient) from None
         log.error("callable failed", callable=name, error=type(exc).__name__, detail=str(exc)[:500])
         from core import analytics_error_tracking
 

@@ -52,8 +52,6 @@ def archive_path(uid: str, export_id: str) -> str:
 
 def start(uid: str) -> dict:
     """Record an export request and queue its build. FailedPrecondition while one runs."""
-    from google.cloud import firestore
-
     client = db.client()
     user_ref = client.collection(USERS).document(uid)
     export_ref = client.collection(EXPORTS).document()
@@ -61,7 +59,6 @@ def start(uid: str) -> dict:
     request_ref, request = privacy_requests.new(uid, "export", status=privacy_requests.IN_PROGRESS,
                                                 ref=export_ref.id, now=now)
 
-    @firestore.transactional
     def claim(tx) -> None:
         profile = user_ref.get(transaction=tx)
         active = (profile.to_dict() or {}).get("activeExportId")
@@ -78,7 +75,7 @@ def start(uid: str) -> dict:
         tx.create(request_ref, request)
         tx.update(user_ref, {"activeExportId": export_ref.id})
 
-    claim(client.transaction())
+    db.transaction(claim)
     try:
         privacy_tasks.enqueue(BUILDER, {"exportId": export_ref.id}, task_id=f"export-{export_ref.id}")
     except Exception:
@@ -146,9 +143,6 @@ def build(export_id: str) -> str:
 
 def _claim(ref):
     """Take the export for this delivery (a lease), in a transaction."""
-    from google.cloud import firestore
-
-    @firestore.transactional
     def take(tx):
         snap = ref.get(transaction=tx)
         if not snap.exists:
@@ -164,16 +158,13 @@ def _claim(ref):
                         "startedAt": data.get("startedAt") or now})
         return {**data, "attempts": attempts}
 
-    return take(db.client().transaction())
+    return db.transaction(take)
 
 
 def _finish(ref, uid: str, data: dict, changes: dict) -> None:
-    from google.cloud import firestore
-
     client = db.client()
     user_ref = client.collection(USERS).document(uid)
 
-    @firestore.transactional
     def write(tx) -> None:
         profile = user_ref.get(transaction=tx)
         tx.update(ref, {**changes, "leaseUntil": None, "updatedAt": clock.now()})
@@ -183,7 +174,7 @@ def _finish(ref, uid: str, data: dict, changes: dict) -> None:
         if data.get("privacyRequestId"):
             privacy_requests.complete(data["privacyRequestId"], writer=tx)
 
-    write(client.transaction())
+    db.transaction(write)
 
 
 def _write_archive(uid: str, export_id: str) -> dict:

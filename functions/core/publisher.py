@@ -102,9 +102,6 @@ def publish(ref, received_at: _dt.datetime | None = None) -> dict:
 def _claim(ref, now: _dt.datetime, received_at: _dt.datetime):
     """One transaction: due targets become ours (publishing); claims whose worker
     vanished become unconfirmed. Returns (claimed ids, lost ids, post)."""
-    from google.cloud import firestore
-
-    @firestore.transactional
     def take(tx):
         snap = ref.get(transaction=tx)
         post = snap.to_dict() or {}
@@ -131,7 +128,7 @@ def _claim(ref, now: _dt.datetime, received_at: _dt.datetime):
             tx.update(ref, changes)
         return claimed, lost, post
 
-    return take(db.client().transaction())
+    return db.transaction(take)
 
 
 def _target(ref, post: dict, aid: str) -> dict:
@@ -222,9 +219,6 @@ def _published(done, content, network: str, *, warning: str | None) -> dict:
 
 def _settle(ref) -> dict:
     """The post's own status and next due time from its targets, in one transaction."""
-    from google.cloud import firestore
-
-    @firestore.transactional
     def settle(tx):
         post = ref.get(transaction=tx).to_dict() or {}
         targets = post.get("targets") or {}
@@ -238,7 +232,7 @@ def _settle(ref) -> dict:
         tx.update(ref, changes)
         return {**post, **changes}
 
-    final = settle(db.client().transaction())
+    final = db.transaction(settle)
     waiting = [t for t in (final.get("targets") or {}).values() if t.get("status") == SCHEDULED and t.get("retryAt")]
     if waiting:
         first = min(waiting, key=lambda t: t["retryAt"])
@@ -285,11 +279,8 @@ def _tell_owner(post_id: str, post: dict, outcomes: dict) -> None:
 def _run_series(ref, post: dict, received_at: _dt.datetime | None) -> dict:
     """Fire the latest due occurrence of a series as its own post, and move the
     series to its next occurrence. Missed occurrences are counted, not fired."""
-    from google.cloud import firestore
-
     now = clock.now()
 
-    @firestore.transactional
     def advance(tx):
         snap = ref.get(transaction=tx)
         current = snap.to_dict() or {}
@@ -317,7 +308,7 @@ def _run_series(ref, post: dict, received_at: _dt.datetime | None) -> dict:
         tx.update(ref, changes)
         return child_ref, k, {**current, **changes}
 
-    child_ref, k, after = advance(db.client().transaction())
+    child_ref, k, after = db.transaction(advance)
     if child_ref is None:
         return {"outcome": "not_due"}
     if (k - int(post.get("occurrence") or 0)) > 0:

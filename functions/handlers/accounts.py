@@ -14,7 +14,8 @@ import platforms
 from core import account_store, clock, crypto, db, log, notify, plans, settings, users
 from core.collections import ACCOUNT_TOKENS, ACCOUNTS, MASTODON_APPS, OAUTH_STATES, PENDING_CONNECTIONS, POSTS
 from core.edge import Caller, callable_handler
-from core.errors import FailedPrecondition, InvalidArgument, NotFound, ResourceExhausted, Unavailable
+from core.errors import (Aborted, FailedPrecondition, InvalidArgument, NotFound, ResourceExhausted, Unavailable,
+                         from_store)
 from platforms.base import AppCredentials
 from platforms.errors import AuthExpired, PlatformError, RateLimited, Transient
 
@@ -294,7 +295,13 @@ def oauth_callback(request):
 
     from flask import redirect
 
-    outcome = _complete(request)
+    try:
+        outcome = _complete(request)
+    except Exception as exc:
+        # Contention or a busy store: nothing was saved, and the person can start again.
+        if not isinstance(exc, Aborted | Unavailable) and from_store(exc) is None:
+            raise
+        outcome = {"error": "try_again"}
     target = f"{settings.FRONTEND_URL.value.rstrip('/')}/accounts?{urllib.parse.urlencode(outcome)}"
     return redirect(target, code=302)
 
@@ -407,11 +414,8 @@ def complete_connection(caller: Caller, payload: CompleteConnection) -> dict:
 
 def _consume_state(state: str) -> dict | None:
     """Read and delete the flow in one transaction: a state works once."""
-    from google.cloud import firestore
-
     ref = db.doc(OAUTH_STATES, _state_id(state))
 
-    @firestore.transactional
     def take(tx):
         snap = ref.get(transaction=tx)
         if not snap.exists:
@@ -419,7 +423,7 @@ def _consume_state(state: str) -> dict | None:
         tx.delete(ref)
         return snap.to_dict()
 
-    return take(db.client().transaction())
+    return db.transaction(take)
 
 
 def _session_uid(request) -> str | None:

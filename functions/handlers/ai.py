@@ -10,6 +10,7 @@ boundary if it still does not fit, and the result says so: nothing is cut
 silently. Bad input is refused before anything is reserved or sent.
 """
 
+import functools
 import re
 from typing import Annotated, Literal
 
@@ -118,18 +119,63 @@ class _Session:
     """One callable's AI work for one person: the model it uses and its metered
     calls. A call is charged when the next one starts or when the session
     finishes, then together with the history entry, in one commit; leaving the
-    session by an exception releases a call not yet charged: it costs nothing."""
+    session by an exception releases a call not yet charged: it costs nothing.
+
+    The profile (status, plan, preferred model) is read beside the first call's
+    hold rather than before it, so the two cost one round trip: the hold then
+    covers the most the call can need whichever model the profile names, and the
+    limit check counts only what the chosen model needs."""
 
     def __init__(self, uid: str, requested: str | None, feature: str):
-        _, profile = users.load_active(uid)
-        self.uid, self.feature = uid, feature
-        self.plan = plans.plan(profile.get("plan"))
-        preferred = (profile.get("settings") or {}).get("preferredAiModel")
-        self.model = ai_models.choose(self.plan, requested, preferred)
-        ai_providers.check_configured(self.model)
+        self.uid, self.feature, self.requested = uid, feature, requested
+        self._profile = _reader().submit(users.load_active, uid)
+        self.plan: plans.Plan | None = None
+        self.model: ai_models.Model | None = None
         self.charges: list[ai_providers.Usage] = []
         self.receipt: ai_metering.Receipt | None = None
         self._pending: tuple | None = None  # (reservation, usage, purpose, provider model) not yet charged
+
+    def _resolve(self) -> None:
+        """The plan and model, once the profile is read (refusing an inactive account)."""
+        if self.model is None:
+            _, profile = self._profile.result()
+            self.plan = plans.plan(profile.get("plan"))
+            preferred = (profile.get("settings") or {}).get("preferredAiModel")
+            self.model = ai_models.choose(self.plan, self.requested, preferred)
+            ai_providers.check_configured(self.model)
+            _last_model[self.uid] = self.model
+            while len(_last_model) > _LAST_MODEL_MAX:
+                _last_model.pop(next(iter(_last_model)))
+
+    def _reserve(self, base: int) -> ai_metering.Reservation:
+        """Hold `base` tokens plus the model's reasoning allowance, within the plan.
+
+        On the session's first call the model is not known yet: the hold is sized
+        for the model asked for, else the one this instance last saw the person use,
+        and made while the profile is read. A wrong guess costs a second hold, never
+        a looser limit; no guess at all means reading the profile first."""
+        if self.model is None:
+            guess = ai_models.get(self.requested) if self.requested else _last_model.get(self.uid)
+            if guess is not None:
+                from google.api_core.exceptions import NotFound
+
+                try:
+                    # create=False: no counter is created before the profile is seen to be active.
+                    res = ai_metering.hold(self.uid, base + guess.reasoning_allowance, create=False)
+                except NotFound:  # the month's first call
+                    res = None
+                if res is not None:
+                    try:
+                        self._resolve()
+                    except BaseException:
+                        ai_metering.release(res)
+                        raise
+                    needs = base + self.model.reasoning_allowance
+                    if needs <= res.tokens:
+                        return ai_metering.check(res, self.plan, needs=needs)
+                    ai_metering.release(res)
+            self._resolve()
+        return ai_metering.reserve(self.uid, self.plan, base + self.model.reasoning_allowance)
 
     def __enter__(self) -> "_Session":
         return self
@@ -143,8 +189,8 @@ class _Session:
     def call(self, purpose: str, messages: list[dict], budget: int, schema: type | None = None):
         """Reserve the call's most tokens, then call; a failed call releases its reservation."""
         self._charge()
+        reservation = self._reserve(ai_prompts.prompt_bound(messages, schema) + budget)
         max_tokens = budget + self.model.reasoning_allowance
-        reservation = ai_metering.reserve(self.uid, self.plan, ai_prompts.prompt_bound(messages, schema) + max_tokens)
         try:
             completion = ai_providers.complete(self.model, messages, max_tokens=max_tokens, schema=schema)
         except BaseException:
@@ -180,6 +226,19 @@ class _Session:
                                              input=input, output=output, usage=usage)
         self._charge(extra=((ref, entry),))
         return {"id": ref.id, "model": self.model.id, **output, "usage": usage, "allowance": self.receipt.allowance()}
+
+
+# uid -> the model this instance last charged them for: the first hold's guess (see _Session._reserve).
+_last_model: dict[str, ai_models.Model] = {}
+_LAST_MODEL_MAX = 4096
+
+
+@functools.cache
+def _reader():
+    """Threads for the profile reads that run beside a first hold."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    return ThreadPoolExecutor(max_workers=8, thread_name_prefix="ai-profile")
 
 
 def _fit(session: _Session, networks: list[str], texts: dict[str, str], again) -> list[dict]:

@@ -21,9 +21,8 @@ def words(text) -> int:
 
 
 def nothing_held(month: dict) -> bool:
-    """No call holds any of the allowance: every reservation was settled or released
-    (zeroed; the next reservation drops it, where the store supports DELETE_FIELD)."""
-    return all(not r["tokens"] for r in month["reservations"].values())
+    """No call holds any of the allowance: every hold was settled or released."""
+    return all(v == 0 for v in (month.get("held") or {}).values())
 
 
 def prompt_words(request: dict) -> int:
@@ -167,7 +166,7 @@ def test_a_long_retry_after_is_not_waited_for(call, user, openai_fake, counter):
 def test_over_the_limit_is_refused_with_when_the_allowance_resets(call, user, db, openai_fake, ledger):
     with clock.frozen(dt.datetime(2026, 12, 31, 23, 59, tzinfo=dt.timezone.utc)):
         db.collection("aiUsageMonthly").document(f"{user.uid}_2026-12").set(
-            {"uid": user.uid, "month": "2026-12", "tokens": FREE_LIMIT - 10, "reservations": {}})
+            {"uid": user.uid, "month": "2026-12", "tokens": FREE_LIMIT - 10})
         status, body = call("ai_enhance", {"text": "hello", "instruction": "shorter"}, user.token)
         assert status == 429
         error = body["error"]

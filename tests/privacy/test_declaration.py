@@ -2,18 +2,16 @@
 USER_DATA); export and the purge read it. These tests fail when a collection
 could be forgotten.
 
-How, honestly: the Firestore stand-in cannot list collections
-(ListCollectionIds), so the main check is on the code: every collection name
-the code uses must be a constant in core/collections.py, and every constant
-must be declared either in USER_DATA or in NOT_USER_DATA (with a reason).
-Then the data: no document of a NOT_USER_DATA collection carries `uid`, and
-every owned collection's documents carry it. Where the official emulator runs,
-a last test lists every collection that exists and checks it too."""
+Two ways: on the code, every collection name the code uses must be a constant
+in core/collections.py, and every constant must be declared either in USER_DATA
+or in NOT_USER_DATA (with a reason); on the data, no document of a
+NOT_USER_DATA collection carries `uid`, every owned collection's documents
+carry it, and every collection that exists in the database (ListCollectionIds
+on the official emulator, after the tests that ran before) is declared."""
 
 import ast
 import pathlib
 
-import pytest
 
 from core import collections as model
 
@@ -82,10 +80,7 @@ def test_what_the_database_holds_matches_the_declaration(db, stack):
             assert not missing, f"{name} documents without uid cannot be exported or purged: {missing[:3]}"
 
 
-def test_every_collection_in_the_database_is_declared(db, official_firestore):
-    if not official_firestore:
-        pytest.skip("the Firestore stand-in cannot list collections (ListCollectionIds); "
-                    "the code-level checks above cover it")
+def test_every_collection_in_the_database_is_declared(db):
     declared = set(model.USER_DATA) | set(model.NOT_USER_DATA)
     for collection in db.collections():
         if collection.id in declared:
