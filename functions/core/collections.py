@@ -97,11 +97,18 @@ USER_DATA[POLICY_ACCEPTANCES] = UserData(kind="owned", export=True, retention="c
 # Published privacy policy versions and the progress of their announcement (no one's data).
 POLICY_VERSIONS = "policyVersions"
 
+# users/{uid}/purgeLists/{n}: written by account deletion under the profile marker, each
+# {deletedAt, paths: [up to PURGE_LIST_SIZE document paths]}: the retention purge deletes
+# what they list without a query per collection. The purge's own index of what it will
+# erase, removed in the commit that erases it.
+PURGE_LISTS = "purgeLists"
+
 # Collections that hold nobody's personal data, each with the reason. Every collection name
 # above is in USER_DATA or here: tests/privacy checks it, so a new one cannot be forgotten.
 NOT_USER_DATA: dict[str, str] = {
     MASTODON_APPS: "our app's registration at each Mastodon instance",
     POLICY_VERSIONS: "the policy texts we publish and the progress of announcing them",
+    PURGE_LISTS: "under a deleted account's marker only: paths of what the purge will erase, erased with it",
 }
 
 # A connection waiting for the person's choice (a Facebook Page): sealed tokens, 15 minutes.

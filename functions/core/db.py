@@ -41,6 +41,19 @@ def transaction(fn, *, attempts: int = 5):
         raise
 
 
+@functools.cache
+def record_retry():
+    """The retry of a write that records what already happened (a post went out): it
+    must land. A transaction holding the document (a concurrent claim) makes a plain
+    write wait and, past the lock timeout, abort; such a write is tried again with
+    backoff for a minute. Only for writes that are the same when applied twice."""
+    from google.api_core import exceptions, retry
+
+    return retry.Retry(predicate=retry.if_exception_type(exceptions.Aborted, exceptions.ServiceUnavailable,
+                                                         exceptions.DeadlineExceeded),
+                       initial=0.05, maximum=2.0, multiplier=2.0, timeout=60.0)
+
+
 def server_timestamp():
     from google.cloud import firestore
 

@@ -12,9 +12,14 @@
    deleted (the accounts handler's own steps), every collection declared
    export=False (token material: sealed tokens, OAuth flows) emptied of the
    person's documents, pending posts and their targets cancelled, every content
-   document (USER_DATA, retention="content") marked with the deletion time for
-   the retention purge, export archives deleted, the media counted on the
-   marker, the Firebase Auth user deleted, the request completed.
+   document (USER_DATA, retention="content") marked with the deletion time and
+   listed for the retention purge (users/{uid}/purgeLists), export archives
+   deleted, the media counted on the marker, the Firebase Auth user deleted,
+   the request completed.
+4. A day later (`sweep_late_writes`, from the same scheduled job): the listing
+   runs again, so what work in flight at the deletion wrote afterwards (an AI
+   call settling, a publish finishing, a notice) is listed too, and the marker
+   says so (`lateSweptAt`): the purge then needs no search by uid.
 
 Every step of `finish` can run again with the same result, so a deletion that
 stopped halfway (a crash, a timeout) is completed by `resume_unfinished`,
@@ -25,7 +30,7 @@ and callables refuse), until core.retention purges it.
 import datetime as _dt
 
 from core import clock, db, log, notify, privacy_requests, publish_tasks, users
-from core.collections import ACCOUNTS, POSTS, USER_DATA, USERS
+from core.collections import ACCOUNTS, POSTS, PURGE_LISTS, USER_DATA, USERS
 from core.errors import FailedPrecondition
 
 RECENT_SIGN_IN = _dt.timedelta(minutes=5)
@@ -37,6 +42,11 @@ PENDING_TARGET = (*PENDING_POST, None)
 
 # A deletion still in progress this long after it began is taken as stopped.
 RESUME_AFTER = _dt.timedelta(minutes=10)
+# Longer than anything in flight at a deletion can take to land (an AI hold's TTL, a publish
+# task's deadline, the collectors' runs), so the second listing sees all it wrote.
+LATE_SWEEP_AFTER = _dt.timedelta(days=1)
+# Paths per purge list: a list and its paths are deleted in one commit (at most BATCH writes).
+PURGE_LIST_SIZE = BATCH - 50
 
 
 def check_recent_sign_in(auth_time: _dt.datetime | None) -> None:
@@ -61,7 +71,8 @@ def delete(uid: str) -> dict:
     # plain set(); this order replaces on every Firestore.)
     batch.delete(snap.reference)
     batch.set(snap.reference, {"uid": uid, "status": users.DELETED, "deletedAt": now,
-                               "plan": profile.get("plan"), "deletionRequestId": request_ref.id})
+                               "plan": profile.get("plan"), "deletionRequestId": request_ref.id,
+                               "lateSweepAt": now + LATE_SWEEP_AFTER})
     batch.create(request_ref, request)
     batch.commit()
     log.security_event("account_deleted", uid, privacyRequestId=request_ref.id)
@@ -156,6 +167,9 @@ class _Writes:
     def update(self, ref, changes: dict) -> None:
         self._next().update(ref, changes)
 
+    def set(self, ref, data: dict) -> None:
+        self._next().set(ref, data)
+
     def delete(self, ref) -> None:
         self._next().delete(ref)
 
@@ -209,16 +223,43 @@ def _cancel_posts(uid: str) -> int:
 
 
 def _mark_content(uid: str, deleted_at) -> int:
-    """Mark every content document with the deletion time: the purge finds them by it."""
+    """Mark every content document with the deletion time, and list them all under
+    the marker (users/{uid}/purgeLists/{n}) for the purge. Listing again rewrites the
+    lists whole, so it can run any number of times."""
     writes = _Writes()
+    paths = []
     for name, spec in USER_DATA.items():
         if spec.kind != "owned" or spec.retention != "content" or name == ACCOUNTS or not spec.export:
             continue
         for snap in _owned(name, uid):
+            paths.append(snap.reference.path)
             if (snap.to_dict() or {}).get("deletedAt") != deleted_at:
                 writes.update(snap.reference, {"deletedAt": deleted_at})
+    lists = db.doc(USERS, uid).collection(PURGE_LISTS)
+    for n, start in enumerate(range(0, len(paths), PURGE_LIST_SIZE)):
+        writes.set(lists.document(f"{n:04d}"), {"deletedAt": deleted_at,
+                                                 "paths": paths[start:start + PURGE_LIST_SIZE]})
     writes.flush()
-    return writes.total
+    return len(paths)
+
+
+def sweep_late_writes(limit: int = 100) -> int:
+    """List again the content of accounts deleted LATE_SWEEP_AFTER ago (what work in
+    flight wrote after the deletion), and mark their markers swept."""
+    from google.cloud.firestore import DELETE_FIELD, FieldFilter
+
+    now = clock.now()
+    query = (db.client().collection(USERS).where(filter=FieldFilter("lateSweepAt", "<=", now))
+             .order_by("lateSweepAt").limit(limit))
+    swept = 0
+    for marker in query.stream():
+        if marker.get("status") != users.DELETED:
+            continue
+        listed = _mark_content(marker.id, marker.get("deletedAt"))
+        marker.reference.update({"lateSweepAt": DELETE_FIELD, "lateSweptAt": now})
+        log.info("privacy: late writes of a deleted account listed", uid=marker.id, listed=listed)
+        swept += 1
+    return swept
 
 
 def _delete_archives(uid: str) -> None:

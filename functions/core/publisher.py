@@ -29,7 +29,8 @@ import uuid
 
 from core import account_calls, clock, db, log, notify, posts_content, posts_model, posts_schedule, publish_tasks
 from core.collections import POSTS, USERS
-from core.posts_model import CANCELLED, FAILED, PUBLISHED, PUBLISHING, SCHEDULED, UNCONFIRMED, summary_status
+from core.posts_model import (CANCELLED, FAILED, PUBLISHED, PUBLISHING, SCHEDULED, TARGET_DONE, UNCONFIRMED,
+                               summary_status)
 from platforms.errors import OutcomeUnknown, PlatformError, RateLimited, Transient
 
 EARLY_SLACK = _dt.timedelta(seconds=5)  # clocks differ a little between machines
@@ -59,25 +60,25 @@ def run(post_id: str, version: int | None = None, *, received_at: _dt.datetime |
     was made for (None: the current one, for the sweeper); `received_at`: when the
     task reached us (kept to measure what the handler adds). Returns what happened."""
     ref = db.doc(POSTS, post_id)
-    snap = ref.get()
-    if not snap.exists:
-        return {"outcome": "gone"}
-    post = snap.to_dict()
-    if version is not None and post.get("scheduleVersion") != version:
-        return {"outcome": "stale"}
-    if post.get("status") not in (SCHEDULED, PUBLISHING):
-        return {"outcome": post.get("status")}
-    at = post.get("scheduledAt")
-    if at is None or at > clock.now() + EARLY_SLACK:
-        return {"outcome": "not_due"}
-    if post.get("recurrence"):
+    now = clock.now()
+    verdict, claimed, lost, post = _claim(ref, version, now, received_at or now)
+    if verdict == "series":
         return _run_series(ref, post, received_at)
-    return publish(ref, received_at)
+    if verdict != "claim":
+        return {"outcome": verdict}
+    return _publish_claimed(ref, post, claimed, lost)
 
 
 def publish(ref, received_at: _dt.datetime | None = None) -> dict:
-    started = clock.now()
-    claimed, lost, post = _claim(ref, started, received_at or started)
+    """Publish what is due of a post whatever its schedule version (a series' occurrence)."""
+    now = clock.now()
+    verdict, claimed, lost, post = _claim(ref, None, now, received_at or now)
+    if verdict != "claim":
+        return {"outcome": verdict}
+    return _publish_claimed(ref, post, claimed, lost)
+
+
+def _publish_claimed(ref, post: dict, claimed: list[str], lost: list[str]) -> dict:
     if not claimed and not lost:
         # Another run holds the targets, or none is left to publish (all cancelled by a
         # disconnect, say): the post's status and due time still follow its targets.
@@ -85,54 +86,91 @@ def publish(ref, received_at: _dt.datetime | None = None) -> dict:
             _settle(ref)
         return {"outcome": "nothing_to_claim"}
     outcomes = {aid: {"status": UNCONFIRMED} for aid in lost}
-    if claimed:
-        workers = min(len(claimed), 16)
-        with concurrent.futures.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="publish") as pool:
-            # Each worker runs in a copy of this context, so its logs keep the task's request id.
-            futures = {aid: pool.submit(contextvars.copy_context().run, _target, ref, post, aid) for aid in claimed}
-            for aid, future in futures.items():
-                outcomes[aid] = future.result()
-    final = _settle(ref)
+    if len(claimed) == 1 and not lost and _only_one_left(post, claimed[0]):
+        # The usual post: one target, or the last one. Nobody else may change its targets
+        # now (edits wait while it publishes; the others are done), so its outcome and
+        # the post's own status go in one write, with no transaction to read them again.
+        [aid] = claimed
+        outcomes[aid] = _outcome(ref, post, aid)
+        final = _record(ref, post, aid, outcomes[aid])
+    else:
+        if claimed:
+            workers = min(len(claimed), 16)
+            with concurrent.futures.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="publish") as pool:
+                # Each worker runs in a copy of this context, so its logs keep the task's request id.
+                futures = {aid: pool.submit(contextvars.copy_context().run, _target, ref, post, aid)
+                           for aid in claimed}
+                for aid, future in futures.items():
+                    outcomes[aid] = future.result()
+        final = _settle(ref)
     _tell_owner(ref.id, post, outcomes)
     log.info("post run", postId=ref.id, status=final.get("status"),
              targets={aid: o["status"] for aid, o in outcomes.items()})
     return {"outcome": final.get("status"), "targets": {aid: o["status"] for aid, o in outcomes.items()}}
 
 
-def _claim(ref, now: _dt.datetime, received_at: _dt.datetime):
-    """One transaction: due targets become ours (publishing); claims whose worker
-    vanished become unconfirmed. Returns (claimed ids, lost ids, post)."""
+def _only_one_left(post: dict, aid: str) -> bool:
+    return all(t.get("status") in TARGET_DONE for other, t in (post.get("targets") or {}).items() if other != aid)
+
+
+def _claim(ref, version: int | None, now: _dt.datetime, received_at: _dt.datetime):
+    """One transaction that checks what publishing relies on (the post is there, its
+    schedule is the task's version, it is due and not cancelled or paused) and makes
+    the due targets ours (publishing); claims whose worker vanished become
+    unconfirmed. Returns (verdict, claimed ids, lost ids, post as claimed): the
+    verdict is "claim", or the outcome that ends the run (gone, stale, not_due,
+    the post's status) or "series" (a series fires its occurrence instead)."""
     def take(tx):
         snap = ref.get(transaction=tx)
-        post = snap.to_dict() or {}
+        if not snap.exists:
+            return "gone", [], [], {}
+        post = snap.to_dict()
+        if version is not None and post.get("scheduleVersion") != version:
+            return "stale", [], [], post
         if post.get("status") not in (SCHEDULED, PUBLISHING):
-            return [], [], post
+            return post.get("status"), [], [], post
+        at = post.get("scheduledAt")
+        if at is None or at > now + EARLY_SLACK:
+            return "not_due", [], [], post
+        if post.get("recurrence"):
+            return "series", [], [], post
         claimed, lost, changes = [], [], {}
         claim_id = uuid.uuid4().hex
-        for aid, t in (post.get("targets") or {}).items():
+        targets = {aid: dict(t) for aid, t in (post.get("targets") or {}).items()}
+        for aid, t in targets.items():
             retry_at = t.get("retryAt")
             if t.get("status") == SCHEDULED and (retry_at is None or retry_at <= now + EARLY_SLACK):
                 claimed.append(aid)
-                changes.update({f"targets.{aid}.status": PUBLISHING, f"targets.{aid}.claimId": claim_id,
-                                f"targets.{aid}.claimedAt": now,
-                                f"targets.{aid}.attempts": int(t.get("attempts") or 0) + 1})
+                mine = {"status": PUBLISHING, "claimId": claim_id, "claimedAt": now,
+                        "attempts": int(t.get("attempts") or 0) + 1}
             elif t.get("status") == PUBLISHING and t.get("claimedAt") and t["claimedAt"] + LEASE <= now:
                 lost.append(aid)
-                changes.update({f"targets.{aid}.status": UNCONFIRMED, f"targets.{aid}.error": (
+                mine = {"status": UNCONFIRMED, "error": (
                     "postr lost track of this publish while it was under way; it may or may not be on the "
-                    "network. Check your profile there before posting it again.")})
+                    "network. Check your profile there before posting it again.")}
+            else:
+                continue
+            t.update(mine)
+            changes.update({f"targets.{aid}.{k}": v for k, v in mine.items()})
         if changes:
             changes.update({"status": PUBLISHING, "dueAt": now + LEASE, "updatedAt": now,
-                            "lastRun": {"receivedAt": received_at, "claimedAt": now,
-                                                                 "claimId": claim_id}})
+                            "lastRun": {"receivedAt": received_at, "claimedAt": now, "claimId": claim_id}})
             tx.update(ref, changes)
-        return claimed, lost, post
+        return "claim", claimed, lost, {**post, "targets": targets}
 
     return db.transaction(take)
 
 
 def _target(ref, post: dict, aid: str) -> dict:
     """Publish to one account; record and return the outcome fields."""
+    result = _outcome(ref, post, aid)
+    ref.update({f"targets.{aid}.{k}": v for k, v in result.items()} | {"updatedAt": clock.now()},
+               retry=db.record_retry())
+    return result
+
+
+def _outcome(ref, post: dict, aid: str) -> dict:
+    """Publish to one account; the outcome fields of its target."""
     target = post["targets"][aid]
     network = target.get("network")
     try:
@@ -145,8 +183,17 @@ def _target(ref, post: dict, aid: str) -> dict:
         result = {"status": UNCONFIRMED, "error": "Something went wrong on our side while publishing; it may or may "
                                                   "not be on the network. Check your profile there."}
     result.setdefault("error", None)
-    ref.update({f"targets.{aid}.{k}": v for k, v in result.items()} | {"updatedAt": clock.now()})
     return result
+
+
+def _record(ref, post: dict, aid: str, result: dict) -> dict:
+    """The one target's outcome and the post's status from it, in one write."""
+    targets = {**post["targets"], aid: {**post["targets"][aid], **result}}
+    changes = {f"targets.{aid}.{k}": v for k, v in result.items()} | _summary(targets)
+    ref.update(changes, retry=db.record_retry())
+    final = {**post, "targets": targets, **_summary(targets)}
+    _queue_retry(ref, final)
+    return final
 
 
 def _attempt(post: dict, aid: str, network: str, target: dict) -> dict:
@@ -217,22 +264,31 @@ def _published(done, content, network: str, *, warning: str | None) -> dict:
     return result
 
 
+def _summary(targets: dict) -> dict:
+    """The post's own status, next due time and first publish time, from its targets."""
+    status = summary_status(targets)
+    waiting = [t["retryAt"] for t in targets.values() if t.get("status") == SCHEDULED and t.get("retryAt")]
+    leases = [t["claimedAt"] + LEASE for t in targets.values() if t.get("status") == PUBLISHING and t.get("claimedAt")]
+    published = [t["publishedAt"] for t in targets.values() if t.get("status") == PUBLISHED and t.get("publishedAt")]
+    return {"status": status or PUBLISHING, "dueAt": min(waiting + leases, default=None), "updatedAt": clock.now(),
+            "publishedAt": min(published, default=None)}
+
+
 def _settle(ref) -> dict:
     """The post's own status and next due time from its targets, in one transaction."""
     def settle(tx):
         post = ref.get(transaction=tx).to_dict() or {}
-        targets = post.get("targets") or {}
-        status = summary_status(targets)
-        waiting = [t["retryAt"] for t in targets.values() if t.get("status") == SCHEDULED and t.get("retryAt")]
-        leases = [t["claimedAt"] + LEASE for t in targets.values() if t.get("status") == PUBLISHING and t.get("claimedAt")]
-        due = min(waiting + leases, default=None)
-        published = [t["publishedAt"] for t in targets.values() if t.get("status") == PUBLISHED and t.get("publishedAt")]
-        changes = {"status": status or PUBLISHING, "dueAt": due, "updatedAt": clock.now(),
-                   "publishedAt": min(published, default=None)}
+        changes = _summary(post.get("targets") or {})
         tx.update(ref, changes)
         return {**post, **changes}
 
     final = db.transaction(settle)
+    _queue_retry(ref, final)
+    return final
+
+
+def _queue_retry(ref, final: dict) -> None:
+    """A later try of the targets waiting for one (a transient error), as its own task."""
     waiting = [t for t in (final.get("targets") or {}).values() if t.get("status") == SCHEDULED and t.get("retryAt")]
     if waiting:
         first = min(waiting, key=lambda t: t["retryAt"])
@@ -241,7 +297,6 @@ def _settle(ref) -> dict:
                                         first["retryAt"])
         except Exception as exc:  # the sweeper finds it by dueAt
             log.warn("retry task not queued; the sweeper will publish it", postId=ref.id, error=type(exc).__name__)
-    return final
 
 
 def _tell_owner(post_id: str, post: dict, outcomes: dict) -> None:

@@ -4,22 +4,29 @@ accounts deleted more than CONTENT_RETENTION_YEARS (2) ago are erased.
 What is purged is read from the declaration (core.collections.USER_DATA):
 every collection with retention="content"; payment records
 (retention="payment") and the privacy request register (retention="legal")
-are never touched. Account deletion marks each content document with the
-deletion time (`deletedAt`), so a run asks only for what it deletes
-(`deletedAt <= cutoff`, oldest first) and never reads live data, however much
-of it there is.
+are never touched. Account deletion lists every content document it leaves
+behind under the profile marker (users/{uid}/purgeLists, core.privacy_deletion),
+and lists again a day later for what work in flight wrote after it. So a run
+finds what it deletes with one collection-group query on the lists' deletion
+time, oldest first, and never reads live data, however much of it there is;
+the lists of several accounts share a commit of up to 500 deletes.
 
 A run, in an order that keeps every stop consistent:
-1. content documents, collection by collection, in batches of at most 500 deletes;
-2. for each expired profile marker (users/{uid} with status deleted): its media
-   and any export archive in Storage (listed only when the marker does not say
-   there are none: deletion counts them), then any document still carrying its uid
-   that was not marked (written after the deletion), then the marker itself,
-   last of all, so the next run still knows whose media to look for.
+1. the expired purge lists: each list's documents and the list itself in one
+   commit (a run's bound that falls inside a list deletes a prefix of it and
+   takes those paths off the list, in the same commit);
+2. for each expired profile marker (users/{uid} with status deleted):
+   when the marker does not say the late listing ran (an older deletion, or one
+   whose listing never ran), every document still carrying its uid, found by uid
+   collection by collection; its media and any export archive in Storage (listed
+   only when the marker does not say there are none: deletion counts them);
+   then the marker itself, last of all, so the next run still knows whose media
+   to look for.
 A run stops after `max_deletes` deletions (PURGE_MAX_DELETES) or when stopped
-from outside; what it left is still marked and the next run continues. A
-second run over the same data finds nothing: the purge is idempotent. It logs
-counts only. In dry-run mode it counts what it would delete and deletes nothing.
+from outside; what it left is still listed or marked and the next run
+continues. A second run over the same data finds nothing: the purge is
+idempotent. It logs counts only. In dry-run mode it counts what it would delete
+and deletes nothing.
 """
 
 import datetime as _dt
@@ -27,11 +34,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from core import clock, db, log, settings
-from core.collections import USER_DATA, USERS
+from core.collections import PURGE_LISTS, USER_DATA, USERS
 
 BATCH = 500
 # Firestore's `in` takes at most 30 values.
 IN_LIMIT = 30
+# Purge lists read per query: up to 100 x 450 paths.
+LIST_PAGE = 100
 
 
 def cutoff(now: _dt.datetime, years: int) -> _dt.datetime:
@@ -55,7 +64,8 @@ class Report:
     media: int = 0
     profiles: int = 0
     batches: int = 0
-    # Documents the run's queries returned: only what it deletes (plus the markers it reads).
+    # Documents the run's queries returned: what it deletes found by uid, plus the purge
+    # lists and markers it reads.
     read: int = 0
     complete: bool = False
 
@@ -85,7 +95,7 @@ def purge(*, dry_run: bool | None = None, max_deletes: int | None = None,
     else:
         run = _Run(report, limit, after_batch)
         try:
-            run.content()
+            run.lists()
             run.profiles()
             report.complete = True
         except _Budget:
@@ -111,31 +121,53 @@ class _Run:
         batch = db.client().batch()
         for ref in refs:
             batch.delete(ref)
+        self._commit(batch, {what: len(refs)})
+
+    def _commit(self, batch, counts: dict[str, int]) -> None:
         batch.commit()
-        self.left -= len(refs)
         self.report.batches += 1
-        if what == USERS:
-            self.report.profiles += len(refs)
-        else:
-            self.report.removed[what] = self.report.removed.get(what, 0) + len(refs)
+        for what, n in counts.items():
+            self.left -= n
+            if what == USERS:
+                self.report.profiles += n
+            else:
+                self.report.removed[what] = self.report.removed.get(what, 0) + n
         if self.after_batch:
             self.after_batch(self.report)
 
-    def content(self) -> None:
-        from google.cloud.firestore import FieldFilter
+    def lists(self) -> None:
+        """Expired purge lists, packed into commits of at most BATCH deletes."""
+        from google.cloud import firestore
 
-        for name in content_collections():
-            while True:
-                room = self._room()
-                query = (db.client().collection(name)
-                         .where(filter=FieldFilter("deletedAt", "<=", self.report.cutoff))
-                         .order_by("deletedAt").limit(room).select([]))
-                refs = [snap.reference for snap in query.stream()]
-                self.report.read += len(refs)
-                if refs:
-                    self._delete(refs, name)
-                if len(refs) < room:
-                    break  # a short page was the last one
+        client = db.client()
+        while True:
+            self._room()
+            page = list(_expired_lists(self.report.cutoff, LIST_PAGE))
+            self.report.read += len(page)
+            batch, size, counts = client.batch(), 0, {}
+            for snap in page:
+                paths = snap.get("paths") or []
+                if size and size + len(paths) + 1 > BATCH:
+                    self._commit(batch, counts)
+                    batch, size, counts = client.batch(), 0, {}
+                room = self.left - sum(counts.values())
+                if room <= 0:
+                    break
+                take = paths[:room]
+                for path in take:
+                    batch.delete(client.document(path))
+                    what = path.split("/", 1)[0]
+                    counts[what] = counts.get(what, 0) + 1
+                if len(take) == len(paths):
+                    batch.delete(snap.reference)
+                else:  # the run's bound: the rest stays listed for the next run
+                    batch.update(snap.reference, {"paths": firestore.ArrayRemove(take)})
+                size += len(take) + 1
+            if size:
+                self._commit(batch, counts)
+            self._room()  # the bound, reached inside the page: the rest waits for the next run
+            if len(page) < LIST_PAGE:
+                return
 
     def profiles(self) -> None:
         while True:
@@ -143,12 +175,14 @@ class _Run:
             self.report.read += len(markers)
             if not markers:
                 return
+            unswept = [uid for uid, marker in markers.items() if not marker.get("lateSweptAt")]
+            if unswept:
+                self._unmarked(unswept)
             for uid, marker in markers.items():
                 # Deletion counted the media (and removed export archives); a marker
                 # without the count (older, or a deletion that stopped) is listed.
                 if marker.get("mediaObjects") != 0:
                     self._media(uid)
-            self._unmarked(list(markers))
             room = self._room()  # a bounded run never passes its bound, markers included
             self._delete([db.doc(USERS, uid) for uid in list(markers)[:room]], USERS)
 
@@ -168,8 +202,9 @@ class _Run:
                 self.report.media += 1
 
     def _unmarked(self, uids: list[str]) -> None:
-        """Documents of these people that carry no deletion mark (written after the
-        deletion, or by a feature whose marks were missed): by uid, before the marker goes."""
+        """Documents of these people that no purge list may name (written after the
+        deletion by work in flight, when the late listing has not run), found by uid,
+        before the marker goes."""
         from google.cloud.firestore import FieldFilter
 
         for name in content_collections():
@@ -183,6 +218,13 @@ class _Run:
                     self._delete(refs, name)
                 if len(refs) < room:
                     break
+
+
+def _expired_lists(before: _dt.datetime, limit: int):
+    from google.cloud.firestore import FieldFilter
+
+    return (db.client().collection_group(PURGE_LISTS).where(filter=FieldFilter("deletedAt", "<=", before))
+            .order_by("deletedAt").limit(limit).stream())
 
 
 def _expired_markers(before: _dt.datetime, limit: int) -> dict[str, dict]:
@@ -199,12 +241,20 @@ def _count(report: Report) -> None:
 
     from core import cloud
 
-    for name in content_collections():
-        query = db.client().collection(name).where(filter=FieldFilter("deletedAt", "<=", report.cutoff))
-        report.removed[name] = int(query.count().get()[0][0].value)
+    for snap in _expired_lists(report.cutoff, 10**9):
+        for path in snap.get("paths") or []:
+            what = path.split("/", 1)[0]
+            report.removed[what] = report.removed.get(what, 0) + 1
     markers = db.client().collection(USERS).where(filter=FieldFilter("deletedAt", "<=", report.cutoff))
-    uids = [snap.id for snap in markers.stream() if snap.get("status") == "deleted"]
-    report.profiles = len(uids)
-    for uid in uids:
+    found = {snap.id: snap.to_dict() for snap in markers.stream() if snap.get("status") == "deleted"}
+    report.profiles = len(found)
+    unswept = [uid for uid, marker in found.items() if not marker.get("lateSweptAt")]
+    for start in range(0, len(unswept), IN_LIMIT):
+        for name in content_collections():
+            query = db.client().collection(name).where(filter=FieldFilter("uid", "in", unswept[start:start + IN_LIMIT]))
+            n = int(query.count().get()[0][0].value)
+            if n:
+                report.removed[name] = report.removed.get(name, 0) + n
+    for uid in found:
         for prefix in (f"users/{uid}/media/", f"exports/{uid}/"):
             report.media += sum(1 for _ in cloud.storage_client().list_blobs(cloud.bucket(), prefix=prefix))

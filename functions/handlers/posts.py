@@ -19,7 +19,8 @@ from core import account_store, clock, db, log, plans, posts_content, posts_medi
 from core import publish_tasks, publisher, tasks, users
 from core.collections import ACCOUNTS, POSTS
 from core.edge import Caller, callable_handler
-from core.errors import FailedPrecondition, InvalidArgument, NotFound, ResourceExhausted
+from core.errors import (Aborted, FailedPrecondition, InvalidArgument, NotFound, ResourceExhausted, Unavailable,
+                         from_store)
 from core.posts_model import DRAFT, PAUSED, PUBLISHING, SCHEDULED
 
 TEXT_MAX = 10_000
@@ -414,7 +415,18 @@ def publish_post(request):
     if body is None or not isinstance(body.get("postId"), str) or type(body.get("version")) is not int:
         return Response(json.dumps({"error": "Expected a JSON body {\"postId\": \"...\", \"version\": n}."}),
                         status=400, mimetype="application/json")
-    outcome = publisher.run(body["postId"], body["version"], received_at=received)
+    try:
+        outcome = publisher.run(body["postId"], body["version"], received_at=received)
+    except Exception as exc:
+        # Deliveries racing for one post (Cloud Tasks' at-least-once, the sweeper) may outlast
+        # the claim's retries: nothing was claimed, so Cloud Tasks simply delivers it again.
+        transient = exc if isinstance(exc, Aborted | Unavailable) else from_store(exc)
+        if transient is None:
+            raise
+        log.warn("publish task met contention; Cloud Tasks will retry", postId=body["postId"],
+                 error=type(exc).__name__)
+        return Response(json.dumps({"error": transient.message, "retryable": True}), status=503,
+                        mimetype="application/json")
     return Response(json.dumps(outcome), status=200, mimetype="application/json")
 
 

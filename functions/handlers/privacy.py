@@ -120,6 +120,9 @@ def resume_account_deletions(_event=None) -> None:
     log.new_request_id()
     done = privacy_deletion.resume_unfinished()
     log.info("privacy: unfinished deletions resumed", resumed=done)
+    swept = privacy_deletion.sweep_late_writes()
+    if swept:
+        log.info("privacy: late writes of deleted accounts listed", accounts=swept)
 
 
 # --- retention (6) ------------------------------------------------------------------------

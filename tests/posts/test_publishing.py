@@ -60,7 +60,11 @@ def test_ten_concurrent_deliveries_publish_once(call, user, mastodon, connect, r
         t.start()
     for t in threads:
         t.join()
-    assert all(code == 200 for code, _ in results)
+    # Every delivery answers: done, or (a claim that lost to the others past its retries)
+    # 503 with nothing claimed, which Cloud Tasks delivers again. Never a crash.
+    assert len(results) == 10
+    assert {code for code, _ in results} <= {200, 503} and 200 in {code for code, _ in results}
+    assert all(body["retryable"] for code, body in results if code == 503)
     assert len(statuses(mastodon)) == 3  # one per target, whatever the number of deliveries
     saved = _post(db, post["id"])
     assert {saved["targets"][a]["status"] for a in accounts} == {"published"}

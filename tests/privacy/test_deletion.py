@@ -81,7 +81,7 @@ def test_deletion_leaves_no_token_no_auth_user_no_pii_and_nothing_pending(call, 
 
     # The profile is a marker with no personal data.
     profile = db.collection("users").document(user.uid).get().to_dict()
-    assert set(profile) == {"uid", "status", "deletedAt", "plan", "deletionRequestId", "mediaObjects"}
+    assert set(profile) == {"uid", "status", "deletedAt", "plan", "deletionRequestId", "mediaObjects", "lateSweepAt"}
     assert profile["mediaObjects"] == 1
     assert profile["status"] == "deleted"
     assert user["email"] not in repr(profile) and "1990" not in repr(profile)
@@ -93,11 +93,14 @@ def test_deletion_leaves_no_token_no_auth_user_no_pii_and_nothing_pending(call, 
     assert posts["published"]["status"] == "published"
     assert posts["published"]["targets"][account_id]["status"] == "published"
 
-    # Content and analytics stay, marked for the purge; media stays in Storage.
+    # Content and analytics stay, marked and listed for the purge; media stays in Storage.
     deleted_at = profile["deletedAt"]
+    listed = {path for snap in db.collection("users").document(user.uid).collection("purgeLists").stream()
+              for path in snap.get("paths")}
     for name in ("posts", "aiHistory", "metrics", "notifications"):
         docs = owned(db, name, user.uid)
         assert docs and all(d.get("deletedAt") == deleted_at for d in docs), name
+        assert {d.reference.path for d in docs} <= listed, name
     assert media_names(user.uid) == [f"users/{user.uid}/media/photo.png"]
     # Payment records are kept for regulations, unmarked.
     assert owned(db, "billingCustomers", user.uid) and all("deletedAt" not in d.to_dict()

@@ -161,3 +161,71 @@ def test_a_deleted_account_is_purged_after_two_years_end_to_end(call, db, user, 
     with clock.frozen(deleted_at.replace(year=deleted_at.year + 2) + dt.timedelta(days=1)):
         retention.purge(dry_run=False)
     assert set(remaining(db, user.uid)) <= {"privacyRequests"}
+
+
+def test_what_lands_after_a_deletion_is_listed_a_day_later_and_purged_with_the_rest(call, db, user, sign_in):
+    """Work in flight at a deletion (here a notice) writes after it; the late listing a
+    day later (the hourly deletion job) lists it, and the purge erases it with the rest
+    from the lists alone."""
+    from core import privacy_deletion
+    from handlers import privacy
+
+    db.collection("posts").document(f"p-{user.uid}").set({"uid": user.uid, "status": "published", "targets": {}})
+    status, body = call("delete_account", {"confirm": True}, sign_in(user))
+    assert status == 200, body
+    marker = db.collection("users").document(user.uid)
+    deleted_at = dt.datetime.fromtimestamp(marker.get().get("deletedAt").timestamp(), dt.timezone.utc)
+    late = db.collection("notifications").document(f"late-{user.uid}")
+    late.set({"uid": user.uid, "title": "written by a task that was already running"})
+
+    def listed() -> set[str]:
+        return {p for snap in marker.collection("purgeLists").stream() for p in snap.get("paths")}
+
+    assert late.path not in listed()
+    with clock.frozen(deleted_at + dt.timedelta(hours=23)):
+        assert privacy_deletion.sweep_late_writes() == 0  # not yet: work in flight may still land
+    with clock.frozen(deleted_at + dt.timedelta(days=1, minutes=1)):
+        privacy.resume_account_deletions()
+    assert late.path in listed() and f"posts/p-{user.uid}" in listed()
+    saved = marker.get().to_dict()
+    assert "lateSweepAt" not in saved and saved["lateSweptAt"] is not None
+    with clock.frozen(deleted_at + dt.timedelta(days=2)):
+        assert privacy_deletion.sweep_late_writes() == 0  # once is enough
+
+    with clock.frozen(deleted_at.replace(year=deleted_at.year + 2) + dt.timedelta(days=1)):
+        report = retention.purge(dry_run=False)
+    assert report["complete"] and report["removed"]["notifications"] >= 1
+    assert set(remaining(db, user.uid)) <= {"privacyRequests"}
+    assert list(marker.collection("purgeLists").stream()) == []
+
+
+def test_a_bound_inside_a_purge_list_takes_a_prefix_and_the_next_run_the_rest(call, db, user, sign_in):
+    from handlers import privacy
+
+    batch = db.batch()
+    for i in range(40):
+        batch.set(db.collection("aiHistory").document(f"{user.uid}-b{i}"), {"uid": user.uid, "n": i})
+    batch.commit()
+    status, body = call("delete_account", {"confirm": True}, sign_in(user))
+    assert status == 200, body
+    marker = db.collection("users").document(user.uid)
+    deleted_at = dt.datetime.fromtimestamp(marker.get().get("deletedAt").timestamp(), dt.timezone.utc)
+    with clock.frozen(deleted_at + dt.timedelta(days=1, minutes=1)):
+        privacy.resume_account_deletions()
+    [one_list] = marker.collection("purgeLists").stream()
+    paths = one_list.get("paths")
+    assert len(paths) >= 40
+
+    later = deleted_at.replace(year=deleted_at.year + 2) + dt.timedelta(days=1)
+    with clock.frozen(later):
+        bounded = retention.purge(dry_run=False, max_deletes=15)
+    assert bounded["complete"] is False and bounded["total"] == 15
+    left = one_list.reference.get().get("paths")
+    assert left == paths[15:]  # the prefix went, the rest is still listed, in order
+    assert all(not db.document(p).get().exists for p in paths[:15])
+    assert all(db.document(p).get().exists for p in paths[15:])
+
+    with clock.frozen(later):
+        final = retention.purge(dry_run=False)
+    assert final["complete"] is True
+    assert set(remaining(db, user.uid)) <= {"privacyRequests"}

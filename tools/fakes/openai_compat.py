@@ -66,8 +66,9 @@ def error(status: int, message: str, type_: str, code: str | None = None, param:
 
 class OpenAICompatFake(FakeServer):
     def __init__(self, *, port: int = 0, api_key: str = "sk-test-fake", models: tuple[str, ...] = ("gpt-4o-mini", "gpt-4o"),
-                 usage: str = "openai", reasoning_tokens: int = 0):
+                 usage: str = "openai", reasoning_tokens: int = 0, latency: float = 0.0):
         self.api_key = api_key
+        self.latency = latency  # seconds every answer takes, as a real model's does (benchmarks)
         self.models = tuple(models)
         self.usage_style = usage
         self.reasoning_tokens = reasoning_tokens
@@ -186,6 +187,8 @@ class OpenAICompatFake(FakeServer):
         if schema_problem:
             return error(400, schema_problem, "invalid_request_error", param="response_format")
 
+        if self.latency:
+            time.sleep(self.latency)
         scripted = self._next_answer()
         if isinstance(scripted, Reply):
             return scripted
@@ -335,16 +338,17 @@ def _instance(node: dict, root: dict, words) -> Any:
 
 
 if __name__ == "__main__":
-    # `python -m fakes.openai_compat [api_key] [port] [openai|xai]` (from tools/):
+    # `python -m fakes.openai_compat [api_key] [port] [openai|xai] [latency_s]` (from tools/):
     # serve until killed, printing the base URL the openai SDK takes (local stack,
-    # benchmarks, manual runs). "xai" answers as Grok: its model and usage style.
+    # benchmarks, manual runs). "xai" answers as Grok: its model and usage style;
+    # latency_s delays every answer, as a real model's takes time.
     import signal
     import sys
 
-    args = sys.argv[1:] + [None] * 3
+    args = sys.argv[1:] + [None] * 4
     xai = args[2] == "xai"
     signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})  # threads inherit the mask
-    server = OpenAICompatFake(api_key=args[0] or "sk-test-fake", port=int(args[1] or 0),
+    server = OpenAICompatFake(api_key=args[0] or "sk-test-fake", port=int(args[1] or 0), latency=float(args[3] or 0),
                               **({"models": ("grok-4.3",), "usage": "xai"} if xai else {})).start()
     print(f"{server.url}/v1", flush=True)
     signal.sigwait({signal.SIGINT, signal.SIGTERM})
