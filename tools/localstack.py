@@ -187,6 +187,12 @@ def firestore_emulator() -> tuple[Path, str]:
     )
 
 
+def firestore_command(jar: Path, port: int) -> list[str]:
+    """The Firestore emulator on 127.0.0.1:port with our rules, as firebase-tools runs it."""
+    return ["java", "-Duser.language=en", "-jar", str(jar), "--host", "127.0.0.1", "--port", str(port),
+            "--rules", str(ROOT / "firestore.rules"), "--project_id", PROJECT, "--single_project_mode", "true"]
+
+
 @dataclass
 class Proc:
     name: str
@@ -298,11 +304,8 @@ class Stack:
 
         if fs_jar and not self.functions:
             # Without the Functions emulator there is no CLI to start it: run the jar as the CLI would.
-            fs = self._spawn("firestore", [
-                "java", "-Duser.language=en", "-jar", str(fs_jar), "--host", host,
-                "--port", str(self.ports["firestore"]), "--rules", str(ROOT / "firestore.rules"),
-                "--project_id", PROJECT, "--single_project_mode", "true",
-            ], env=java_env(dict(os.environ)))
+            fs = self._spawn("firestore", firestore_command(fs_jar, self.ports["firestore"]),
+                             env=java_env(dict(os.environ)))
             wait_for(lambda: http_ok(f"http://{host}:{self.ports['firestore']}/"), 60, "Firestore emulator", fs.log)
 
         if self.storage_mode == "gcp-storage-emulator":

@@ -2,9 +2,9 @@
 instruction) and what came back, kept as their content: shown to them, exported
 with their data and purged with it (core.collections.USER_DATA).
 
-Pages run newest first on `sortKey` (the creation time in fixed-width ISO form,
-then the document id, so no two entries tie) with a range filter, not a query
-cursor, which every Firestore this code meets honours.
+Pages run newest first by creation time, then document id (so no two entries
+tie), with a query cursor: the page token is the last entry's creation time in
+fixed-width ISO form and its id.
 """
 
 import datetime as _dt
@@ -21,23 +21,35 @@ def new_entry(uid: str, *, feature: str, model: str, created: _dt.datetime, inpu
     """A history document and its reference, to be written by the caller (in the
     commit that charges the call, where it can)."""
     ref = db.client().collection(AI_HISTORY).document()
-    stamp = created.astimezone(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-    return ref, {"uid": uid, "feature": feature, "model": model, "createdAt": created,
-                 "sortKey": f"{stamp}_{ref.id}", "input": input, "output": output, "usage": usage}
+    return ref, {"uid": uid, "feature": feature, "model": model, "createdAt": created, "input": input,
+                 "output": output, "usage": usage}
+
+
+def _token(created: _dt.datetime, doc_id: str) -> str:
+    return f"{created.astimezone(_dt.timezone.utc).strftime('%Y-%m-%dT%H:%M:%S.%fZ')}_{doc_id}"
+
+
+def _position(token: str) -> list:
+    stamp, doc_id = token.rsplit("_", 1)
+    return [_dt.datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=_dt.timezone.utc), doc_id]
 
 
 def page(uid: str, *, limit: int, before: str | None, feature: str | None) -> dict:
     from google.cloud import firestore
+    from google.cloud.firestore_v1.field_path import FieldPath
     from google.cloud.firestore_v1.base_query import FieldFilter
 
     query = db.client().collection(AI_HISTORY).where(filter=FieldFilter("uid", "==", uid))
     if feature:
         query = query.where(filter=FieldFilter("feature", "==", feature))
+    query = (query.order_by("createdAt", direction=firestore.Query.DESCENDING)
+             .order_by(FieldPath.document_id(), direction=firestore.Query.DESCENDING))
     if before:
-        query = query.where(filter=FieldFilter("sortKey", "<", before))
-    docs = list(query.order_by("sortKey", direction=firestore.Query.DESCENDING).limit(limit).stream())
+        query = query.start_after(_position(before))
+    docs = list(query.limit(limit).stream())
     items = [view(d.id, d.to_dict()) for d in docs]
-    return {"items": items, "nextCursor": docs[-1].get("sortKey") if len(docs) == limit else None}
+    more = len(docs) == limit
+    return {"items": items, "nextCursor": _token(docs[-1].get("createdAt"), docs[-1].id) if more else None}
 
 
 def view(doc_id: str, data: dict) -> dict:

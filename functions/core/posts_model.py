@@ -66,6 +66,6 @@ def public_view(post_id: str, data: dict) -> dict:
 
 
 def sort_key(at: _dt.datetime, post_id: str) -> str:
-    """Orders a person's posts by time, unique per post: the list's page token
-    (a range filter on one field, which every Firestore emulator honours)."""
+    """Orders a person's posts by time (scheduled, else created, so drafts have a
+    place), unique per post: the list's order and its page token (a query cursor)."""
     return at.astimezone(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ") + "|" + post_id

@@ -66,10 +66,7 @@ def delete(uid: str) -> dict:
     request_ref, request = privacy_requests.new(uid, "deletion", status=privacy_requests.IN_PROGRESS, ref=uid,
                                                 now=now)
     batch = db.client().batch()
-    # Delete, then write the marker, in one commit: the profile is replaced whole, so no field
-    # survives that this code does not know about. (The Firestore stand-in merges on a
-    # plain set(); this order replaces on every Firestore.)
-    batch.delete(snap.reference)
+    # set() replaces the profile whole, so no field survives that this code does not know about.
     batch.set(snap.reference, {"uid": uid, "status": users.DELETED, "deletedAt": now,
                                "plan": profile.get("plan"), "deletionRequestId": request_ref.id,
                                "lateSweepAt": now + LATE_SWEEP_AFTER})

@@ -3,8 +3,8 @@ person gets an in-app notice and an email (a legal notice: sent whatever their
 marketing choice); each person's acceptance is recorded with its time.
 
 The announcement goes out page by page, one Cloud Task per page of PAGE people
-(ordered by uid, the next page starting after the last uid: a range filter, not
-a query cursor), each task queueing the next. A task delivered twice sends
+(ordered by uid, the next page starting after the last uid: a query cursor),
+each task queueing the next. A task delivered twice sends
 nothing twice: each notice has a dedupe key per version.
 """
 
@@ -45,13 +45,11 @@ def publish(version: str, summary: str, effective: _dt.date, by: str) -> dict:
 
 def announce_page(version: str, after: str, page: int) -> dict:
     """Notify one page of people after uid `after`; queue the next page if there may be one."""
-    from google.cloud.firestore import FieldFilter
-
     snap = db.doc(POLICY_VERSIONS, version).get()
     if not snap.exists:
         return {"sent": 0, "next": None}
     policy = snap.to_dict()
-    query = db.client().collection(USERS).where(filter=FieldFilter("uid", ">", after)).order_by("uid").limit(PAGE)
+    query = db.client().collection(USERS).order_by("uid").start_after({"uid": after}).limit(PAGE)
     people = list(query.stream())
     sent = 0
     for person in people:

@@ -343,15 +343,16 @@ def list_posts(caller: Caller, payload: ListPosts) -> dict:
     if payload.status:
         query = query.where(filter=FieldFilter("status", "==", payload.status))
     lower = posts_model.sort_key(payload.start, "") if payload.start else None
-    if payload.pageToken:
-        if lower is not None and payload.pageToken < lower:
-            raise InvalidArgument("That page token does not belong to this date range.")
-        query = query.where(filter=FieldFilter("sortKey", ">", payload.pageToken))
-    elif lower is not None:
+    if payload.pageToken and lower is not None and payload.pageToken < lower:
+        raise InvalidArgument("That page token does not belong to this date range.")
+    if lower is not None:
         query = query.where(filter=FieldFilter("sortKey", ">=", lower))
     if payload.end:
         query = query.where(filter=FieldFilter("sortKey", "<", posts_model.sort_key(payload.end, "")))
-    snaps = list(query.order_by("sortKey", direction=Query.ASCENDING).limit(payload.limit + 1).stream())
+    query = query.order_by("sortKey", direction=Query.ASCENDING)
+    if payload.pageToken:
+        query = query.start_after({"sortKey": payload.pageToken})
+    snaps = list(query.limit(payload.limit + 1).stream())
     page = snaps[: payload.limit]
     more = len(snaps) > payload.limit
     return {"posts": [posts_model.public_view(s.id, s.to_dict()) for s in page],
