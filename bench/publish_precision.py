@@ -74,7 +74,7 @@ def run(count: int) -> None:
         db.doc("users", uid).set({**users.new_profile(uid, None, "Bench"), "plan": "business"})
         tokens = Tokens(access_token=fake.issue_token(), scopes=["read", "write"], extra={"instance": fake.url})
         account, _ = account_store.save(uid, "mastodon", Profile("acct", "bench", "Bench", None, None), tokens)
-        caller = edge.Caller(uid=uid)
+        caller = edge.Caller.arriving(uid)
 
         def schedule(text: str, at: _dt.datetime) -> str:
             payload = edge.validate(posts.CreatePost, {"text": text, "accountIds": [account],

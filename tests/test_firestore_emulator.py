@@ -5,7 +5,6 @@ retryable error, never INTERNAL."""
 
 import os
 import subprocess
-import time
 import urllib.request
 
 import pytest
@@ -80,7 +79,7 @@ class _Request:
     ("ServiceUnavailable", "UNAVAILABLE", 503),
     ("DeadlineExceeded", "UNAVAILABLE", 503),
 ])
-def test_contention_or_an_unreachable_store_is_a_retryable_error(raised, code, status):
+def test_contention_or_an_unreachable_store_is_a_retryable_error(user, raised, code, status):
     from firebase_functions import https_fn
     from google.api_core import exceptions
     from pydantic import BaseModel
@@ -95,7 +94,7 @@ def test_contention_or_an_unreachable_store_is_a_retryable_error(raised, code, s
         raise getattr(exceptions, raised)("the store said no")
 
     with pytest.raises(https_fn.HttpsError) as refused:
-        edge.run(_Request("u1"), handler)
+        edge.run(_Request(user.uid), handler)
     assert refused.value.code.name == code
     assert refused.value._http_error_code.status == status
     assert "try again" in refused.value.message and "the store said no" not in refused.value.message

@@ -1,13 +1,23 @@
 """The edge between Cloud Functions and handlers.
 
 `callable_handler(Schema)` marks a handler and its one payload schema; `run`
-serves a callable request with it: request id, caller check, payload validation,
-and the mapping of domain errors to HttpsError codes. Handlers never see an
-unauthenticated request or an unvalidated payload, and never trust a uid from
-the payload: the caller is `Caller.uid`, taken from the verified ID token.
+serves a callable request with it: request id, caller check, account check,
+payload validation, and the mapping of domain errors to HttpsError codes.
+Handlers never see an unauthenticated request, an inactive account or an
+unvalidated payload, and never trust a uid from the payload: the caller is
+`Caller.uid`, taken from the verified ID token.
+
+The account check is the edge's, for every callable: an ID token stays valid
+for up to an hour after its account is disabled or deleted, so the profile is
+read on every call (`Caller.profile()`, started as the call arrives) and an
+account that is not active is refused (PERMISSION_DENIED) whatever the payload.
+A handler that reads the profile beside other work (the AI calls, beside their
+token hold) declares `checks_account=True` and calls `caller.profile()` before
+anything the person can see happens.
 """
 
 import datetime as _dt
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,10 +30,43 @@ from core.errors import InvalidArgument, PostrError, Unauthenticated
 _CODES = {code.value: code for code in https_fn.FunctionsErrorCode}
 
 
+class Account:
+    """The caller's profile, read once per call; the read starts when the call arrives."""
+
+    def __init__(self, uid: str):
+        from core import users
+
+        self._read = _pool().submit(users.load_active, uid)
+
+    def load(self) -> tuple:
+        return self._read.result()
+
+
+@functools.cache
+def _pool():
+    from concurrent.futures import ThreadPoolExecutor
+
+    return ThreadPoolExecutor(max_workers=16, thread_name_prefix="profile")
+
+
 @dataclass(frozen=True)
 class Caller:
     uid: str
     claims: dict = field(default_factory=dict)
+    account: Account | None = field(default=None, compare=False, repr=False)
+
+    @classmethod
+    def arriving(cls, uid: str, claims: dict | None = None) -> "Caller":
+        """A caller as a call arrives: their profile is being read already."""
+        return cls(uid=uid, claims=dict(claims or {}), account=Account(uid))
+
+    def profile(self) -> tuple:
+        """(snapshot, data) of the caller's profile; PermissionDenied unless the account is active."""
+        if self.account is None:
+            from core import users
+
+            return users.load_active(self.uid)
+        return self.account.load()
 
     @property
     def email(self) -> str | None:
@@ -35,11 +78,13 @@ class Caller:
         return _dt.datetime.fromtimestamp(ts, _dt.timezone.utc) if ts else None
 
 
-def callable_handler(schema):
-    """Declare the payload schema (a pydantic model) of a callable handler."""
+def callable_handler(schema, *, checks_account: bool = False):
+    """Declare the payload schema (a pydantic model) of a callable handler, and whether
+    it checks the caller's account itself (`caller.profile()`, see the module doc)."""
 
     def mark(fn: Callable) -> Callable:
         fn.schema = schema
+        fn.checks_account = checks_account
         return fn
 
     return mark
@@ -74,9 +119,20 @@ def run(req: https_fn.CallableRequest, handler: Callable) -> Any:
     try:
         if req.auth is None or not req.auth.uid:
             raise Unauthenticated("Sign in to continue.")
-        caller = Caller(uid=req.auth.uid, claims=dict(req.auth.token or {}))
-        payload = validate(handler.schema, req.data)
-        return jsonable(handler(caller, payload))
+        caller = Caller.arriving(req.auth.uid, req.auth.token)
+        try:
+            payload = validate(handler.schema, req.data)
+        except InvalidArgument:
+            caller.profile()  # an inactive account is refused whatever it sent
+            raise
+        if not handler.checks_account:
+            caller.profile()
+            return jsonable(handler(caller, payload))
+        try:
+            return jsonable(handler(caller, payload))
+        except Exception:
+            caller.profile()  # an inactive account's refusal comes before any other
+            raise
     except PostrError as err:
         log.info("callable refused", callable=name, errorCode=err.code)
         raise to_https_error(err) from None
@@ -110,12 +166,29 @@ def validate(schema, data: Any):
     try:
         return schema.model_validate(data)
     except ValidationError as exc:
-        problems = [_problem(e) for e in exc.errors(include_url=False)]
-        raise InvalidArgument("; ".join(p["message"] for p in problems), {"problems": problems}) from None
+        errors = exc.errors(include_url=False, include_input=False)
+        problems = [_problem(e) for e in errors[:PROBLEMS_MAX]]
+        message, details = "; ".join(p["message"] for p in problems), {"problems": problems}
+        if len(errors) > PROBLEMS_MAX:
+            message += f"; and {len(errors) - PROBLEMS_MAX} more problems."
+            details["more"] = len(errors) - PROBLEMS_MAX
+        raise InvalidArgument(message, details) from None
+
+
+# An answer never repeats much of what the caller sent: a key or value of a megabyte
+# is quoted by its first characters, and a payload with ten thousand faults lists twenty.
+PROBLEMS_MAX = 20
+QUOTE_MAX = 40
+MESSAGE_MAX = 300
+
+
+def short(text: str, limit: int = QUOTE_MAX) -> str:
+    """A bounded quote of something the caller sent."""
+    return text if len(text) <= limit else text[:limit] + "..."
 
 
 def _problem(err: dict) -> dict:
-    where = ".".join(str(p) for p in err["loc"]) or "data"
+    where = short(".".join(short(str(p)) for p in err["loc"]), MESSAGE_MAX // 2) or "data"
     if err["type"] == "extra_forbidden":
         message = f"Unknown field '{where}'."
     elif err["type"] == "missing":
@@ -123,7 +196,7 @@ def _problem(err: dict) -> dict:
     else:
         text = err["msg"].removeprefix("Value error, ")
         message = f"'{where}': {text[0].lower() + text[1:] if text else text}."
-    return {"field": where, "message": message}
+    return {"field": where, "message": short(message, MESSAGE_MAX)}
 
 
 def jsonable(value: Any) -> Any:

@@ -8,14 +8,15 @@ import hashlib
 import secrets
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, StringConstraints
+from pydantic import StringConstraints
 
 import platforms
-from core import account_store, clock, crypto, db, log, notify, plans, settings, users
+from core import account_store, clock, crypto, db, log, notify, plans, settings
 from core.collections import ACCOUNT_TOKENS, ACCOUNTS, MASTODON_APPS, OAUTH_STATES, PENDING_CONNECTIONS, POSTS
 from core.edge import Caller, callable_handler
 from core.errors import (Aborted, FailedPrecondition, InvalidArgument, NotFound, ResourceExhausted, Unavailable,
                          from_store)
+from handlers.schema import Id, Strict
 from platforms.base import AppCredentials
 from platforms.errors import AuthExpired, PlatformError, RateLimited, Transient
 
@@ -38,44 +39,40 @@ REFRESH_AHEAD = {
 DEFAULT_REFRESH_AHEAD = _dt.timedelta(hours=1)
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True)
-
-
 Network = Annotated[str, StringConstraints(min_length=1, max_length=32)]
 
 
-class StartConnection(_Strict):
+class StartConnection(Strict):
     network: Network
     instanceUrl: Annotated[str, StringConstraints(max_length=300)] | None = None
 
 
-class ConnectWithAppPassword(_Strict):
+class ConnectWithAppPassword(Strict):
     network: Network
     identifier: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=253)]
     appPassword: Annotated[str, StringConstraints(min_length=1, max_length=200)]
     serviceUrl: Annotated[str, StringConstraints(max_length=300)] | None = None
 
 
-class ListAccounts(_Strict):
+class ListAccounts(Strict):
     pass
 
 
-class PendingChoices(_Strict):
-    pendingId: Annotated[str, StringConstraints(min_length=1, max_length=100)]
+class PendingChoices(Strict):
+    pendingId: Id
 
 
-class CompleteConnection(_Strict):
-    pendingId: Annotated[str, StringConstraints(min_length=1, max_length=100)]
-    choiceId: Annotated[str, StringConstraints(min_length=1, max_length=100)]
+class CompleteConnection(Strict):
+    pendingId: Id
+    choiceId: Id
 
 
-class ListBoards(_Strict):
-    accountId: Annotated[str, StringConstraints(min_length=1, max_length=100)]
+class ListBoards(Strict):
+    accountId: Id
 
 
-class DisconnectAccount(_Strict):
-    accountId: Annotated[str, StringConstraints(min_length=1, max_length=100)]
+class DisconnectAccount(Strict):
+    accountId: Id
 
 
 def _platform(network: str):
@@ -149,7 +146,7 @@ def _state_id(state: str) -> str:
 
 @callable_handler(StartConnection)
 def start_connection(caller: Caller, payload: StartConnection) -> dict:
-    _, profile = users.load_active(caller.uid)
+    _, profile = caller.profile()
     platform = _platform(payload.network)
     if not platform.uses_oauth:
         raise InvalidArgument(f"{platform.display_name} connects with an app password, not a sign-in page.")
@@ -180,7 +177,7 @@ def start_connection(caller: Caller, payload: StartConnection) -> dict:
 
 @callable_handler(ConnectWithAppPassword)
 def connect_with_app_password(caller: Caller, payload: ConnectWithAppPassword) -> dict:
-    _, profile = users.load_active(caller.uid)
+    _, profile = caller.profile()
     platform = _platform(payload.network)
     if platform.uses_oauth or not hasattr(platform, "sign_in"):
         raise InvalidArgument(f"{platform.display_name} connects through its sign-in page: use start_connection.")
@@ -206,7 +203,6 @@ def connect_with_app_password(caller: Caller, payload: ConnectWithAppPassword) -
 def list_accounts(caller: Caller, _payload: ListAccounts) -> dict:
     from google.cloud.firestore import FieldFilter
 
-    users.load_active(caller.uid)
     docs = db.client().collection(ACCOUNTS).where(filter=FieldFilter("uid", "==", caller.uid)).stream()
     accounts = sorted((account_store.public_view(d.id, d.to_dict()) for d in docs),
                       key=lambda a: (a["network"], a["handle"] or ""))
@@ -216,7 +212,6 @@ def list_accounts(caller: Caller, _payload: ListAccounts) -> dict:
 @callable_handler(ListBoards)
 def list_boards(caller: Caller, payload: ListBoards) -> dict:
     """The boards a connected Pinterest account can pin to (a post names one)."""
-    users.load_active(caller.uid)
     snap = db.doc(ACCOUNTS, payload.accountId).get()
     if not snap.exists or snap.get("uid") != caller.uid:
         raise NotFound("That account is not connected to your postr account.")
@@ -237,7 +232,6 @@ def list_boards(caller: Caller, payload: ListBoards) -> dict:
 
 @callable_handler(DisconnectAccount)
 def disconnect_account(caller: Caller, payload: DisconnectAccount) -> dict:
-    users.load_active(caller.uid)
     ref = db.doc(ACCOUNTS, payload.accountId)
     snap = ref.get()
     if not snap.exists or snap.get("uid") != caller.uid:
@@ -377,7 +371,6 @@ def _pending(caller: Caller, pending_id: str):
 @callable_handler(PendingChoices)
 def list_pending_choices(caller: Caller, payload: PendingChoices) -> dict:
     """The Pages a person can connect after signing in to Facebook (no tokens)."""
-    users.load_active(caller.uid)
     _, data, tokens = _pending(caller, payload.pendingId)
     try:
         pages = _platform(data["network"]).pages(tokens)
@@ -393,7 +386,7 @@ def list_pending_choices(caller: Caller, payload: PendingChoices) -> dict:
 @callable_handler(CompleteConnection)
 def complete_connection(caller: Caller, payload: CompleteConnection) -> dict:
     """Connect the Page the person chose; refuses one they do not manage."""
-    _, profile = users.load_active(caller.uid)
+    _, profile = caller.profile()
     ref, data, tokens = _pending(caller, payload.pendingId)
     network = data["network"]
     platform = _platform(network)

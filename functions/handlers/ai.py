@@ -10,28 +10,21 @@ boundary if it still does not fit, and the result says so: nothing is cut
 silently. Bad input is refused before anything is reserved or sent.
 """
 
-import functools
 import re
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, create_model
 
 from core import ai_history as history_store
-from core import ai_metering, ai_models, ai_networks, ai_prompts, ai_providers, clock, log, plans, users
+from core import ai_metering, ai_models, ai_networks, ai_prompts, ai_providers, clock, log, plans
 from core.edge import Caller, callable_handler
 from core.errors import FailedPrecondition, InvalidArgument, ResourceExhausted, Unavailable
+from handlers.schema import Strict, no_control
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # newlines and tabs are fine in posts
 _LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 BRIEF_MAX = 2000
 TEXT_MAX = 5000
 INSTRUCTION_MAX = 300
-
-
-def _no_control(value: str) -> str:
-    if _CONTROL.search(value):
-        raise ValueError("may not contain control characters")
-    return value
 
 
 def _one_of(what: str, choices):
@@ -69,18 +62,14 @@ def _unique(values: list[str]) -> list[str]:
 
 def _text(max_length: int):
     return Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=max_length),
-                     AfterValidator(_no_control)]
+                     AfterValidator(no_control)]
 
 
 ModelId = Annotated[str, Field(max_length=64), AfterValidator(_check_model)]
 Network = Annotated[str, Field(max_length=32), AfterValidator(_check_network)]
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True)
-
-
-class Generate(_Strict):
+class Generate(Strict):
     brief: _text(BRIEF_MAX)
     networks: Annotated[list[Network], Field(min_length=1, max_length=len(ai_networks.NETWORK_RULES)),
                         AfterValidator(_unique)]
@@ -90,7 +79,7 @@ class Generate(_Strict):
     model: ModelId | None = None
 
 
-class Enhance(_Strict):
+class Enhance(Strict):
     text: _text(TEXT_MAX)
     # One of ai_prompts.PRESETS ("shorter", "fix_grammar", ...) or the person's own words.
     instruction: _text(INSTRUCTION_MAX)
@@ -98,14 +87,14 @@ class Enhance(_Strict):
     model: ModelId | None = None
 
 
-class Hashtags(_Strict):
+class Hashtags(Strict):
     text: _text(TEXT_MAX)
     network: Annotated[str, Field(max_length=32), AfterValidator(_check_hashtag_network)]
     count: Annotated[int, Field(ge=1, le=ai_networks.HASHTAGS_MAX)] = 5
     model: ModelId | None = None
 
 
-class History(_Strict):
+class History(Strict):
     limit: Annotated[int, Field(ge=1, le=50)] = 20
     before: Annotated[str, Field(max_length=64, pattern=history_store.CURSOR.pattern)] | None = None
     feature: Literal["generate", "enhance", "hashtags"] | None = None
@@ -121,14 +110,13 @@ class _Session:
     finishes, then together with the history entry, in one commit; leaving the
     session by an exception releases a call not yet charged: it costs nothing.
 
-    The profile (status, plan, preferred model) is read beside the first call's
-    hold rather than before it, so the two cost one round trip: the hold then
-    covers the most the call can need whichever model the profile names, and the
-    limit check counts only what the chosen model needs."""
+    The profile (status, plan, preferred model), whose read the edge started when
+    the call arrived, is awaited beside the first call's hold rather than before
+    it (`checks_account=True`), so the two cost one round trip."""
 
-    def __init__(self, uid: str, requested: str | None, feature: str):
-        self.uid, self.feature, self.requested = uid, feature, requested
-        self._profile = _reader().submit(users.load_active, uid)
+    def __init__(self, caller: Caller, requested: str | None, feature: str):
+        self.uid, self.feature, self.requested = caller.uid, feature, requested
+        self._caller = caller
         self.plan: plans.Plan | None = None
         self.model: ai_models.Model | None = None
         self.charges: list[ai_providers.Usage] = []
@@ -138,7 +126,7 @@ class _Session:
     def _resolve(self) -> None:
         """The plan and model, once the profile is read (refusing an inactive account)."""
         if self.model is None:
-            _, profile = self._profile.result()
+            _, profile = self._caller.profile()
             self.plan = plans.plan(profile.get("plan"))
             preferred = (profile.get("settings") or {}).get("preferredAiModel")
             self.model = ai_models.choose(self.plan, self.requested, preferred)
@@ -233,14 +221,6 @@ _last_model: dict[str, ai_models.Model] = {}
 _LAST_MODEL_MAX = 4096
 
 
-@functools.cache
-def _reader():
-    """Threads for the profile reads that run beside a first hold."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    return ThreadPoolExecutor(max_workers=8, thread_name_prefix="ai-profile")
-
-
 def _fit(session: _Session, networks: list[str], texts: dict[str, str], again) -> list[dict]:
     """Make each network's text fit it: ask once more for those that do not
     (`again(misfits)` -> new texts), trim what still does not at a word boundary,
@@ -273,9 +253,9 @@ def _posts_model(networks: list[str]) -> type[BaseModel]:
     return create_model("Posts", __config__=ConfigDict(extra="forbid"), **fields)
 
 
-@callable_handler(Generate)
+@callable_handler(Generate, checks_account=True)
 def ai_generate(caller: Caller, payload: Generate) -> dict:
-    with _Session(caller.uid, payload.model, "generate") as session:
+    with _Session(caller, payload.model, "generate") as session:
         return _generate(session, payload)
 
 
@@ -299,9 +279,9 @@ def _generate(session: _Session, payload: Generate) -> dict:
     )
 
 
-@callable_handler(Enhance)
+@callable_handler(Enhance, checks_account=True)
 def ai_enhance(caller: Caller, payload: Enhance) -> dict:
-    with _Session(caller.uid, payload.model, "enhance") as session:
+    with _Session(caller, payload.model, "enhance") as session:
         return _enhance(session, payload)
 
 
@@ -321,7 +301,7 @@ def _enhance(session: _Session, payload: Enhance) -> dict:
                           output)
 
 
-@callable_handler(Hashtags)
+@callable_handler(Hashtags, checks_account=True)
 def ai_hashtags(caller: Caller, payload: Hashtags) -> dict:
     rules = ai_networks.rules(payload.network)
     present = ai_networks.hashtags_in(payload.text)
@@ -332,7 +312,7 @@ def ai_hashtags(caller: Caller, payload: Hashtags) -> dict:
             "a post, so there is no room for more.",
             {"reason": "hashtag_cap", "present": len(present), "max": rules.max_hashtags},
         )
-    with _Session(caller.uid, payload.model, "hashtags") as session:
+    with _Session(caller, payload.model, "hashtags") as session:
         messages = ai_prompts.hashtags(payload.text, payload.network, room)
         answer = session.call("draft", messages, ai_prompts.hashtag_budget(room), HashtagSuggestions)
         tags = ai_networks.normalize_hashtags(payload.network, answer.parsed.hashtags, payload.text, room)
@@ -356,5 +336,4 @@ def _fit_hashtags(network: str, text: str, tags: list[str]) -> dict:
 
 @callable_handler(History)
 def ai_history(caller: Caller, payload: History) -> dict:
-    users.load_active(caller.uid)
     return history_store.page(caller.uid, limit=payload.limit, before=payload.before, feature=payload.feature)

@@ -4,44 +4,37 @@ The callables read only the caller's own data: a post or account that is not
 the caller's is NOT_FOUND, worded exactly like one that does not exist.
 """
 
-import datetime as _dt
-from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import Field
 
-from core import analytics_insights, analytics_product, analytics_store, db, log, users
+from core import analytics_insights, analytics_product, analytics_store, db, log
 from core.collections import ACCOUNTS, POSTS
 from core.edge import Caller, callable_handler
 from core.errors import NotFound
-
-DocId = Annotated[str, StringConstraints(min_length=1, max_length=128, pattern=r"^[^/]+$")]
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True)
+from handlers.schema import Id, IsoDate, Strict
 
 
-class _Period(_Strict):
-    start: _dt.date | None = Field(default=None, strict=False, description="YYYY-MM-DD, in the profile's timezone")
-    end: _dt.date | None = Field(default=None, strict=False, description="YYYY-MM-DD, included")
+class _Period(Strict):
+    start: IsoDate | None = Field(default=None, description="YYYY-MM-DD, in the profile's timezone")
+    end: IsoDate | None = Field(default=None, description="YYYY-MM-DD, included")
 
 
-class PostAnalytics(_Strict):
-    postId: DocId
+class PostAnalytics(Strict):
+    postId: Id
 
 
 class AccountAnalytics(_Period):
-    accountId: DocId
+    accountId: Id
     topPosts: int = Field(default=5, ge=1, le=20)
 
 
 class AnalyticsOverview(_Period):
-    accountIds: list[DocId] | None = Field(default=None, min_length=1, max_length=50)
+    accountIds: list[Id] | None = Field(default=None, min_length=1, max_length=50)
     topPosts: int = Field(default=5, ge=1, le=20)
 
 
 class BestTimes(_Period):
-    accountIds: list[DocId] | None = Field(default=None, min_length=1, max_length=50)
+    accountIds: list[Id] | None = Field(default=None, min_length=1, max_length=50)
 
 
 def _own(collection: str, doc_id: str, uid: str, what: str) -> dict:
@@ -58,7 +51,6 @@ def _viewed(uid: str, view: str, **properties) -> None:
 
 @callable_handler(PostAnalytics)
 def get_post_analytics(caller: Caller, payload: PostAnalytics) -> dict:
-    users.load_active(caller.uid)
     _own(POSTS, payload.postId, caller.uid, "post")
     result = analytics_insights.post_view(payload.postId, analytics_store.post_trackers(caller.uid, payload.postId),
                                           analytics_store.post_snapshots(caller.uid, payload.postId))
@@ -68,7 +60,7 @@ def get_post_analytics(caller: Caller, payload: PostAnalytics) -> dict:
 
 @callable_handler(AccountAnalytics)
 def get_account_analytics(caller: Caller, payload: AccountAnalytics) -> dict:
-    _, profile = users.load_active(caller.uid)
+    _, profile = caller.profile()
     account = _own(ACCOUNTS, payload.accountId, caller.uid, "connected account")
     span = analytics_insights.period(payload.start, payload.end, analytics_insights.timezone_of(profile))
     result = analytics_insights.overview(caller.uid, span, {payload.accountId}, payload.topPosts)
@@ -80,7 +72,7 @@ def get_account_analytics(caller: Caller, payload: AccountAnalytics) -> dict:
 
 @callable_handler(AnalyticsOverview)
 def get_analytics_overview(caller: Caller, payload: AnalyticsOverview) -> dict:
-    _, profile = users.load_active(caller.uid)
+    _, profile = caller.profile()
     accounts = _accounts(caller.uid, payload.accountIds)
     span = analytics_insights.period(payload.start, payload.end, analytics_insights.timezone_of(profile))
     result = analytics_insights.overview(caller.uid, span, accounts, payload.topPosts)
@@ -90,7 +82,7 @@ def get_analytics_overview(caller: Caller, payload: AnalyticsOverview) -> dict:
 
 @callable_handler(BestTimes)
 def get_best_times(caller: Caller, payload: BestTimes) -> dict:
-    _, profile = users.load_active(caller.uid)
+    _, profile = caller.profile()
     accounts = _accounts(caller.uid, payload.accountIds)
     span = analytics_insights.period(payload.start, payload.end, analytics_insights.timezone_of(profile),
                                      default_days=analytics_insights.DEFAULT_HISTORY_DAYS)

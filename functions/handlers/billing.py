@@ -10,12 +10,13 @@ browser or an event body says.
 import json
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints
+from pydantic import AfterValidator, StringConstraints
 
-from core import billing_customers, billing_stripe, billing_sync, clock, db, log, plans, settings, users
+from core import billing_customers, billing_stripe, billing_sync, clock, db, log, plans, settings
 from core.collections import BILLING_EVENTS, SUBSCRIPTIONS
 from core.edge import Caller, callable_handler
 from core.errors import FailedPrecondition, PostrError, Unavailable
+from handlers.schema import Strict
 
 
 def _check_plan(value: str) -> str:
@@ -26,25 +27,21 @@ def _check_plan(value: str) -> str:
     return value
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True)
-
-
-class CreateCheckoutSession(_Strict):
+class CreateCheckoutSession(Strict):
     plan: Annotated[str, StringConstraints(max_length=32), AfterValidator(_check_plan)]
 
 
-class CreatePortalSession(_Strict):
+class CreatePortalSession(Strict):
     pass
 
 
-class GetSubscription(_Strict):
+class GetSubscription(Strict):
     pass
 
 
 @callable_handler(CreateCheckoutSession)
 def create_checkout_session(caller: Caller, payload: CreateCheckoutSession) -> dict:
-    _, profile = users.load_active(caller.uid)
+    _, profile = caller.profile()
     wanted = plans.PLANS[payload.plan]
     current = profile.get("plan") or plans.DEFAULT_PLAN
     _refuse_if_subscribed(current, wanted)
@@ -87,7 +84,6 @@ def _refuse_if_subscribed(current: str | None, wanted: plans.Plan, live: bool = 
 
 @callable_handler(CreatePortalSession)
 def create_portal_session(caller: Caller, _payload: CreatePortalSession) -> dict:
-    users.load_active(caller.uid)
     customer = billing_customers.find(caller.uid)
     if not customer:
         raise FailedPrecondition("You have no billing account yet. Choose a paid plan first.")
@@ -99,7 +95,7 @@ def create_portal_session(caller: Caller, _payload: CreatePortalSession) -> dict
 
 @callable_handler(GetSubscription)
 def get_subscription(caller: Caller, _payload: GetSubscription) -> dict:
-    _, profile = users.load_active(caller.uid)
+    _, profile = caller.profile()
     plan = plans.plan(profile.get("plan"))
     snap = db.doc(SUBSCRIPTIONS, caller.uid).get()
     state = (snap.to_dict() or {}) if snap.exists else {}

@@ -13,24 +13,21 @@ import datetime as _dt
 import zoneinfo
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, Field, StringConstraints
 
-from core import account_store, clock, db, log, plans, posts_content, posts_media, posts_model, posts_schedule
-from core import publish_tasks, publisher, tasks, users
+from core import (account_store, clock, db, log, plans, posts_content, posts_media, posts_model, posts_schedule,
+                  publish_tasks, publisher, tasks)
 from core.collections import ACCOUNTS, POSTS
 from core.edge import Caller, callable_handler
 from core.errors import (Aborted, FailedPrecondition, InvalidArgument, NotFound, ResourceExhausted, Unavailable,
                          from_store)
 from core.posts_model import DRAFT, PAUSED, PUBLISHING, SCHEDULED
+from handlers.schema import Id, IsoDateTime, Strict
 
 TEXT_MAX = 10_000
 SWEEP_GRACE = _dt.timedelta(seconds=30)  # a live task fires on time; the sweeper only catches lost ones
 SWEEP_BATCH = 100
 CHANGED_MEANWHILE = "The post changed meanwhile (it may be publishing). Reload it and try again."
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True)
 
 
 def _check_timezone(value: str) -> str:
@@ -51,35 +48,34 @@ def _check_link(value: str | None) -> str | None:
     return value
 
 
-Id = Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_-]+$")]
 Text = Annotated[str, StringConstraints(max_length=TEXT_MAX)]
-Instant = Annotated[_dt.datetime, Field(strict=False), AfterValidator(_aware)]
+Instant = Annotated[IsoDateTime, AfterValidator(_aware)]
 OptionValue = str | int | bool
 
 
-class MediaItem(_Strict):
+class MediaItem(Strict):
     path: Annotated[str, StringConstraints(min_length=1, max_length=1000)]
     altText: Annotated[str, StringConstraints(max_length=1500)] | None = None
 
 
-class ThreadPart(_Strict):
+class ThreadPart(Strict):
     text: Text = ""
     media: Annotated[list[MediaItem], Field(max_length=posts_media.MAX_MEDIA)] = []
 
 
-class Override(_Strict):
+class Override(Strict):
     text: Text | None = None
     options: Annotated[dict[Annotated[str, StringConstraints(max_length=64)], OptionValue],
                        Field(max_length=20)] | None = None
 
 
-class RecurrenceIn(_Strict):
+class RecurrenceIn(Strict):
     every: Annotated[int, Field(ge=1, le=365)]
     unit: Literal["days", "weeks", "months"]
     until: Instant | None = None
 
 
-class PostFields(_Strict):
+class PostFields(Strict):
     text: Text = ""
     media: Annotated[list[MediaItem], Field(max_length=posts_media.MAX_MEDIA)] = []
     thread: Annotated[list[ThreadPart], Field(max_length=25)] = []
@@ -97,7 +93,7 @@ class CreatePost(PostFields):
     pass
 
 
-class UpdatePost(_Strict):
+class UpdatePost(Strict):
     postId: Id
     text: Text | None = None
     media: Annotated[list[MediaItem], Field(max_length=posts_media.MAX_MEDIA)] | None = None
@@ -111,11 +107,11 @@ class UpdatePost(_Strict):
     recurrence: RecurrenceIn | None = None
 
 
-class PostRef(_Strict):
+class PostRef(Strict):
     postId: Id
 
 
-class ListPosts(_Strict):
+class ListPosts(Strict):
     status: Literal[posts_model.STATUSES] | None = None  # type: ignore[valid-type]
     start: Instant | None = None  # from this instant (scheduled time; creation time for drafts)
     end: Instant | None = None  # up to, not including
@@ -247,7 +243,7 @@ def _fields(payload) -> dict:
 
 @callable_handler(CreatePost)
 def create_post(caller: Caller, payload: CreatePost) -> dict:
-    _, profile = users.load_active(caller.uid)
+    _, profile = caller.profile()
     now = clock.now()
     post = _build(caller.uid, profile, _fields(payload), now=now)
     ref = db.client().collection(POSTS).document()
@@ -262,7 +258,7 @@ def create_post(caller: Caller, payload: CreatePost) -> dict:
 
 @callable_handler(UpdatePost)
 def update_post(caller: Caller, payload: UpdatePost) -> dict:
-    _, profile = users.load_active(caller.uid)
+    _, profile = caller.profile()
     snap = _own_post(caller.uid, payload.postId)
     before = snap.to_dict()
     if before.get("status") not in posts_model.EDITABLE:
@@ -361,7 +357,7 @@ def list_posts(caller: Caller, payload: ListPosts) -> dict:
 
 @callable_handler(PostRef)
 def publish_now(caller: Caller, payload: PostRef) -> dict:
-    _, profile = users.load_active(caller.uid)
+    _, profile = caller.profile()
     snap = _own_post(caller.uid, payload.postId)
     before = snap.to_dict()
     if before.get("status") == PAUSED:
@@ -385,7 +381,6 @@ def publish_now(caller: Caller, payload: PostRef) -> dict:
 
 @callable_handler(PostRef)
 def duplicate_post(caller: Caller, payload: PostRef) -> dict:
-    users.load_active(caller.uid)
     source = _own_post(caller.uid, payload.postId).to_dict()
     now = clock.now()
     ref = db.client().collection(POSTS).document()

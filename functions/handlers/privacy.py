@@ -2,82 +2,62 @@
 policy versions, support messages; and the task and scheduled entry points
 behind them. The work itself lives in core.privacy_* and core.retention."""
 
-import datetime as _dt
 import json
-import re
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, Field, StringConstraints
 
 from core import (clock, db, log, notify, privacy_deletion, privacy_export, privacy_operators, privacy_policy,
-                  privacy_requests, privacy_tasks, retention, users)
+                  privacy_requests, privacy_tasks, retention)
 from core.collections import PRIVACY_REQUESTS, SUPPORT_MESSAGES
 from core.edge import Caller, callable_handler
 from core.errors import FailedPrecondition, InvalidArgument, NotFound
-
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # newlines and tabs are fine in a message
-_LINE_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+from handlers.schema import Confirm, Id, IsoDate, Strict, no_control, one_line
 
 
-def _no_control(value: str) -> str:
-    if _CONTROL.search(value):
-        raise ValueError("may not contain control characters")
-    return value
-
-
-def _one_line(value: str) -> str:
-    if _LINE_CONTROL.search(value):
-        raise ValueError("must be one line without control characters")
-    return value
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True)
-
-
-class RequestExport(_Strict):
+class RequestExport(Strict):
     pass
 
 
-class GetExport(_Strict):
-    exportId: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = None
+class GetExport(Strict):
+    exportId: Id | None = None
 
 
-class DeleteAccount(_Strict):
+class DeleteAccount(Strict):
     # Deleting cannot be undone: the app asks the person, and says so here.
-    confirm: Literal[True]
+    confirm: Confirm
 
 
-class ListPrivacyRequests(_Strict):
+class ListPrivacyRequests(Strict):
     status: Literal["open", "overdue"] = "open"
     limit: int = Field(default=100, ge=1, le=500)
 
 
-class CompletePrivacyRequest(_Strict):
-    requestId: Annotated[str, StringConstraints(min_length=1, max_length=64)]
-    note: Annotated[str, StringConstraints(max_length=1000), AfterValidator(_no_control)] | None = None
+class CompletePrivacyRequest(Strict):
+    requestId: Id
+    note: Annotated[str, StringConstraints(max_length=1000), AfterValidator(no_control)] | None = None
 
 
 Version = Annotated[str, StringConstraints(pattern=r"^[0-9A-Za-z][0-9A-Za-z._-]{0,39}$")]
 
 
-class PublishPolicyVersion(_Strict):
+class PublishPolicyVersion(Strict):
     version: Version
     summary: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000),
-                       AfterValidator(_no_control)]
-    effectiveDate: _dt.date = Field(strict=False, description="YYYY-MM-DD")
+                       AfterValidator(no_control)]
+    effectiveDate: IsoDate = Field(description="YYYY-MM-DD")
 
 
-class AcceptPolicy(_Strict):
+class AcceptPolicy(Strict):
     version: Version
 
 
-class SendSupportMessage(_Strict):
+class SendSupportMessage(Strict):
     topic: Literal["support", "feedback", "privacy"] = "support"
     subject: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
-                       AfterValidator(_one_line)]
+                       AfterValidator(one_line)]
     message: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=5000),
-                       AfterValidator(_no_control)]
+                       AfterValidator(no_control)]
 
 
 # --- export (7.1) ---------------------------------------------------------------------
@@ -85,13 +65,11 @@ class SendSupportMessage(_Strict):
 
 @callable_handler(RequestExport)
 def request_export(caller: Caller, _payload: RequestExport) -> dict:
-    users.load_active(caller.uid)
     return privacy_export.start(caller.uid)
 
 
 @callable_handler(GetExport)
 def get_export(caller: Caller, payload: GetExport) -> dict:
-    users.load_active(caller.uid)
     return privacy_export.latest(caller.uid, payload.exportId)
 
 
@@ -111,7 +89,6 @@ def build_export(request):
 
 @callable_handler(DeleteAccount)
 def delete_account(caller: Caller, _payload: DeleteAccount) -> dict:
-    users.load_active(caller.uid)
     privacy_deletion.check_recent_sign_in(caller.auth_time)
     return privacy_deletion.delete(caller.uid)
 
@@ -142,7 +119,6 @@ def purge_expired_accounts(_event=None) -> dict:
 
 @callable_handler(ListPrivacyRequests)
 def list_privacy_requests(caller: Caller, payload: ListPrivacyRequests) -> dict:
-    users.load_active(caller.uid)
     privacy_operators.require(caller)
     now = clock.now()
     views = [privacy_requests.view(r, now) for r in privacy_requests.unfinished()]
@@ -153,7 +129,6 @@ def list_privacy_requests(caller: Caller, payload: ListPrivacyRequests) -> dict:
 
 @callable_handler(CompletePrivacyRequest)
 def complete_privacy_request(caller: Caller, payload: CompletePrivacyRequest) -> dict:
-    users.load_active(caller.uid)
     privacy_operators.require(caller)
     snap = db.doc(PRIVACY_REQUESTS, payload.requestId).get() if payload.requestId.isalnum() else None
     if snap is None or not snap.exists:
@@ -170,7 +145,6 @@ def complete_privacy_request(caller: Caller, payload: CompletePrivacyRequest) ->
 
 @callable_handler(PublishPolicyVersion)
 def publish_policy_version(caller: Caller, payload: PublishPolicyVersion) -> dict:
-    users.load_active(caller.uid)
     privacy_operators.require(caller)
     if payload.effectiveDate < clock.now().date():
         raise InvalidArgument("'effectiveDate' is in the past: people must be told before a change takes effect.")
@@ -189,7 +163,6 @@ def announce_policy_version(request):
 
 @callable_handler(AcceptPolicy)
 def accept_policy(caller: Caller, payload: AcceptPolicy) -> dict:
-    users.load_active(caller.uid)
     return privacy_policy.accept(caller.uid, payload.version)
 
 
@@ -200,7 +173,7 @@ def accept_policy(caller: Caller, payload: AcceptPolicy) -> dict:
 def send_support_message(caller: Caller, payload: SendSupportMessage) -> dict:
     """Stored, then emailed to the operator. A message on a privacy topic is also a
     privacy request (policy 7.5), open until an operator completes it."""
-    _, profile = users.load_active(caller.uid)
+    _, profile = caller.profile()
     now = clock.now()
     ref = db.client().collection(SUPPORT_MESSAGES).document()
     message = {"uid": caller.uid, "topic": payload.topic, "subject": payload.subject, "message": payload.message,

@@ -1,21 +1,20 @@
 """Profile callables: read it, correct it (policy 7.2), and complete onboarding
 with the age check (policy 10: nobody under 13)."""
 
-import datetime as _dt
 import functools
 import re
 import zoneinfo
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, Field, StringConstraints
 
 from core import clock, db, log, privacy_requests, settings, users
+from core.ai_models import MODEL_IDS as AI_MODELS
 from core.edge import Caller, callable_handler
 from core.errors import InvalidArgument, PermissionDenied
-from core.ai_models import MODEL_IDS as AI_MODELS
+from handlers.schema import IsoDate, Strict, one_line
 
 _LOCALE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 @functools.cache
@@ -35,29 +34,19 @@ def _check_locale(value: str) -> str:
     return value
 
 
-def _check_display_name(value: str) -> str:
-    if _CONTROL.search(value):
-        raise ValueError("may not contain control characters")
-    return value
-
-
 def _check_model(value: str | None) -> str | None:
     if value is not None and value not in AI_MODELS:
         raise ValueError(f"unknown model; choose one of {', '.join(AI_MODELS)}")
     return value
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True)
-
-
-class GetProfile(_Strict):
+class GetProfile(Strict):
     pass
 
 
-class UpdateProfile(_Strict):
+class UpdateProfile(Strict):
     displayName: Annotated[
-        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), AfterValidator(_check_display_name)
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), AfterValidator(one_line)
     ] | None = None
     timezone: Annotated[str, StringConstraints(max_length=64), AfterValidator(_check_timezone)] | None = None
     locale: Annotated[str, StringConstraints(max_length=35), AfterValidator(_check_locale)] | None = None
@@ -67,13 +56,13 @@ class UpdateProfile(_Strict):
     preferredAiModel: Annotated[str | None, Field(max_length=64), AfterValidator(_check_model)] = None
 
 
-class CompleteOnboarding(_Strict):
-    birthDate: _dt.date = Field(strict=False, description="YYYY-MM-DD")
+class CompleteOnboarding(Strict):
+    birthDate: IsoDate = Field(description="YYYY-MM-DD")
 
 
 @callable_handler(GetProfile)
 def get_profile(caller: Caller, _payload: GetProfile) -> dict:
-    _, data = users.load_active(caller.uid)
+    _, data = caller.profile()
     return users.public_view(data)
 
 
@@ -92,12 +81,12 @@ def update_profile(caller: Caller, payload: UpdateProfile) -> dict:
             if value is None and name != "preferredAiModel":
                 raise InvalidArgument(f"'{name}' cannot be null.")
             changes[f"settings.{name}"] = value
-    snap, data = users.load_active(caller.uid)
+    snap, data = caller.profile()
     current = users.public_view(data)
     corrected = [name for name, value in given.items()
                  if (current["displayName"] if name == "displayName" else current["settings"].get(name)) != value]
     _write_correction(caller.uid, snap.reference, changes, corrected)
-    _, data = users.load_active(caller.uid)
+    _, data = users.load_active(caller.uid)  # as written
     return users.public_view(data)
 
 
@@ -114,7 +103,7 @@ def _write_correction(uid: str, ref, changes: dict, corrected: list[str]) -> Non
 
 @callable_handler(CompleteOnboarding)
 def complete_onboarding(caller: Caller, payload: CompleteOnboarding) -> dict:
-    snap, data = users.load_active(caller.uid)
+    snap, data = caller.profile()
     tz = zoneinfo.ZoneInfo(data.get("settings", {}).get("timezone") or "UTC")
     today = clock.now().astimezone(tz).date()
     born = payload.birthDate
@@ -135,7 +124,7 @@ def complete_onboarding(caller: Caller, payload: CompleteOnboarding) -> dict:
     corrected = ["birthDate"] if previous and previous != born.isoformat() else []
     _write_correction(caller.uid, snap.reference,
                       {"onboarding.completedAt": clock.now(), "onboarding.birthDate": born.isoformat()}, corrected)
-    _, data = users.load_active(caller.uid)
+    _, data = users.load_active(caller.uid)  # as written
     return users.public_view(data)
 
 

@@ -70,7 +70,7 @@ def test_an_operator_completes_a_privacy_message(call, user, db, operator):
     status, body = call("complete_privacy_request", {"requestId": "nosuchrequest"}, operator.token)
     assert status == 404 and error_status(body) == "NOT_FOUND"
     status, body = call("complete_privacy_request", {"requestId": "../users/x"}, operator.token)
-    assert status == 404
+    assert status == 400 and error_status(body) == "INVALID_ARGUMENT"  # an id never names a path
 
 
 def test_a_correction_is_recorded_completed_with_its_due_date(db, user):
