@@ -47,3 +47,54 @@ def is_ip(host: str) -> bool:
         return True
     except ValueError:
         return False
+
+
+def vetted(host: str, port: int, *, network: str) -> list[str]:
+    """The addresses of `host` postr may connect to, looked up now: all of them, or a
+    refusal naming the first that is off limits (a name that also answers a private
+    address is refused whole: a second lookup could pick that one)."""
+    if is_ip(host):
+        found = [ipaddress.ip_address(host)]
+    else:
+        found = resolve(host, port, network=network, what="server")
+    if not private_allowed():
+        for ip in found:
+            kind = address_kind(ip)
+            if kind:
+                raise Permanent(network, f"{host} points to a {kind} address ({ip}); postr only connects to public "
+                                         "servers.", detail=f"address:{kind}")
+    return list(dict.fromkeys(str(ip) for ip in found))
+
+
+class GuardedBackend:
+    """An httpcore network backend that connects only to addresses vetted at connect
+    time (SSRF, DNS rebinding): the name is looked up here, once, every address it
+    gives is checked, and the socket goes to one of those very addresses. httpcore
+    still gives TLS the name (SNI and certificate check) and the request keeps it
+    in Host, so nothing else changes for the server."""
+
+    def __init__(self, network: str):
+        import httpcore
+
+        self.network = network
+        self._inner = httpcore.SyncBackend()
+
+    def connect_tcp(self, host, port, timeout=None, local_address=None, socket_options=None):
+        import httpcore
+
+        failure: Exception | None = None
+        for address in vetted(host, port, network=self.network):
+            try:
+                return self._inner.connect_tcp(address, port, timeout=timeout, local_address=local_address,
+                                               socket_options=socket_options)
+            except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
+                failure = exc  # the next address, as a resolver's list is meant to be tried
+        raise failure or httpcore.ConnectError(f"no address for {host}")
+
+    def connect_unix_socket(self, path, timeout=None, socket_options=None):
+        import httpcore
+
+        raise httpcore.ConnectError("postr does not connect to unix sockets")
+
+    def sleep(self, seconds: float) -> None:
+        self._inner.sleep(seconds)

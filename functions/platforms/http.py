@@ -1,6 +1,12 @@
 """HTTP for network modules: one pooled httpx client per network, timeouts on
 every request, and transport failures mapped onto the error taxonomy.
 
+Every client is guarded (platforms.addresses.GuardedBackend): whatever the
+address (a network's API, a Mastodon instance or Bluesky server a person typed,
+later media URLs and webhook endpoints), the connection goes only to an address
+vetted when it is made, so a name whose DNS answer changes after a check
+(rebinding, a TTL of 0) never reaches a private or metadata address.
+
 `send(...)` returns the response for the module to read; statuses are the
 module's to classify (each network words its errors differently), with
 `classify_status` as the common fallback.
@@ -19,7 +25,24 @@ LIMITS = httpx.Limits(max_connections=50, max_keepalive_connections=20)
 
 @functools.cache
 def client(network: str) -> httpx.Client:
-    return httpx.Client(timeout=TIMEOUT, limits=LIMITS, headers={"User-Agent": "postr/1.0"})
+    # trust_env=False: no proxy from the environment may stand between the guard and the network.
+    return httpx.Client(timeout=TIMEOUT, headers={"User-Agent": "postr/1.0"}, transport=_guarded_transport(network),
+                        trust_env=False)
+
+
+def _guarded_transport(network: str) -> httpx.HTTPTransport:
+    import httpcore
+
+    from platforms.addresses import GuardedBackend
+
+    transport = httpx.HTTPTransport(limits=LIMITS)
+    # httpx takes no network backend, so its pool is rebuilt with ours (same TLS context and limits).
+    pool = transport._pool
+    transport._pool = httpcore.ConnectionPool(
+        ssl_context=pool._ssl_context, max_connections=LIMITS.max_connections,
+        max_keepalive_connections=LIMITS.max_keepalive_connections, keepalive_expiry=LIMITS.keepalive_expiry,
+        http1=True, http2=False, network_backend=GuardedBackend(network))
+    return transport
 
 
 def send(network: str, method: str, url: str, *, idempotent: bool, **kwargs) -> httpx.Response:
