@@ -10,9 +10,14 @@ event whose sync takes a later ticket, so the last write always reflects the
 newest state.
 
 The plan a subscription grants is found from its price (plans.plan_for_price).
-It lands on the profile (users/{uid}.plan) and in the custom claims (`plan`);
-then the plan's limits are applied (core.billing_limits), pausing, never
-deleting, whatever no longer fits.
+It lands on the profile (users/{uid}.plan) in the same transaction. The custom
+claim (`plan`) and the plan's limits (core.billing_limits: pausing, never
+deleting, whatever no longer fits) cannot be in a transaction, so they follow
+the stored state rather than the sync's own answer: `_enforce` reads the
+effective plan as stored now and applies it, one sync at a time per person (a
+lease on subscriptions/{uid}). Whatever the interleaving, the last to apply
+read the last state written, so an older sync paused at the wrong moment can
+no longer undo a newer one.
 """
 
 import datetime as _dt
@@ -53,8 +58,7 @@ def sync_user(uid: str, customer_id: str) -> Outcome:
     if outcome.stale:
         log.info("billing: a newer sync already wrote; this one is dropped", uid=uid, ticket=ticket)
         return outcome
-    _set_plan_claim(uid, outcome.plan)
-    outcome.limits = billing_limits.apply_plan_limits(uid, outcome.plan)
+    outcome.limits = _enforce(uid)
     _tell(outcome)
     return outcome
 
@@ -194,6 +198,49 @@ def _apply(uid: str, customer_id: str, sub: dict | None, plan_name: str | None, 
         log.info("billing: plan changed", uid=uid, plan=outcome.plan, previousPlan=outcome.previous_plan,
                  subscriptionStatus=outcome.subscription.get("status"))
     return outcome
+
+
+ENFORCE_LEASE = _dt.timedelta(minutes=2)  # longer than applying limits takes; a crashed holder's lapses
+ENFORCE_WAIT_S = 60.0
+
+
+def _enforce(uid: str) -> dict:
+    """Set the claim and apply the limits of the plan the stored state grants now,
+    holding the person's enforcement lease. Returns what the limits paused and resumed."""
+    import time
+    import uuid
+
+    from core.errors import Unavailable
+
+    ref, holder = db.doc(SUBSCRIPTIONS, uid), uuid.uuid4().hex
+
+    def take(tx) -> bool:
+        lease = ((ref.get(transaction=tx).to_dict() or {}).get("enforcing") or {})
+        if lease.get("until") and lease["until"] > clock.now() and lease.get("by") != holder:
+            return False
+        tx.set(ref, {"enforcing": {"by": holder, "until": clock.now() + ENFORCE_LEASE}}, merge=True)
+        return True
+
+    deadline, wait = time.monotonic() + ENFORCE_WAIT_S, 0.05
+    while not db.transaction(take):
+        if time.monotonic() > deadline:
+            raise Unavailable("Your plan is being updated right now; try again in a minute.", {"retryable": True})
+        time.sleep(wait)
+        wait = min(wait * 2, 1.0)
+    try:
+        profile = db.doc(USERS, uid).get()
+        if profile.exists and profile.get("status") != "active":
+            return {}  # a deleted or disabled account's accounts and posts are not brought back by a plan
+        state = ref.get().to_dict() or {}
+        plan = state.get("effectivePlan") or plans.DEFAULT_PLAN
+        _set_plan_claim(uid, plan)
+        return billing_limits.apply_plan_limits(uid, plan)
+    finally:
+        def give_back(tx) -> None:
+            if ((ref.get(transaction=tx).to_dict() or {}).get("enforcing") or {}).get("by") == holder:
+                tx.update(ref, {"enforcing": None})
+
+        db.transaction(give_back)
 
 
 def _set_plan_claim(uid: str, plan: str) -> None:

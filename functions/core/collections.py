@@ -53,7 +53,8 @@ BILLING_EVENTS = "billingEvents"
 # Scheduled posts (the posts feature owns them); billing pauses those over a plan's limit.
 POSTS = "posts"
 USER_DATA[BILLING_CUSTOMERS] = UserData(kind="owned", export=True, retention="payment", private_fields=("claimedAt",))
-USER_DATA[SUBSCRIPTIONS] = UserData(kind="owned", export=True, retention="payment", private_fields=("syncTicket", "appliedTicket"))
+USER_DATA[SUBSCRIPTIONS] = UserData(kind="owned", export=True, retention="payment",
+                                    private_fields=("syncTicket", "appliedTicket", "enforcing"))
 USER_DATA[BILLING_EVENTS] = UserData(kind="owned", export=True, retention="payment")
 
 # Posts (the posts feature owns them; core/posts_*.py). Shape others rely on:

@@ -8,6 +8,7 @@ import datetime as dt
 import json
 import time
 
+import pytest
 from billing_helpers import PRICES, billing_state, owned, plan_claim, profile
 
 from core import clock
@@ -313,3 +314,77 @@ def test_an_unconfigured_signing_secret_is_a_server_error_not_an_open_door(db, s
     event = stripe_fake.event("customer.created", {"id": "cus_y", "object": "customer"})
     assert deliver(event)[0] == 500
     assert db.collection("billingEvents").document(event["id"]).get().exists is False
+
+
+# --- overlapping syncs: the claim and the limits follow the state that won ----------------
+
+
+def _five_accounts(db, uid):
+    start = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
+    for i in range(5):
+        db.collection("accounts").document(f"{uid}-a{i}").set(
+            {"uid": uid, "network": "mastodon", "status": "active", "handle": f"a{i}",
+             "connectedAt": start + dt.timedelta(days=i)})
+
+
+def _active_accounts(db, uid) -> int:
+    return sum(1 for a in owned(db, "accounts", uid) if a["status"] == "active")
+
+
+
+@pytest.mark.parametrize("stop_at", ["after_its_write", "inside_its_enforcement"])
+def test_an_older_sync_stopped_at_the_wrong_moment_cannot_undo_a_newer_one(db, user, stripe_fake, deliver,
+                                                                           checkout, monkeypatch, stop_at):
+    """An older sync (the subscription active: business) stops either between writing its
+    state and setting the claim and limits, or inside that step with the claim already
+    set; a newer one (the subscription cancelled: free) runs meanwhile. Either way the
+    person ends on free: claim free, and three active accounts where free allows three."""
+    import threading
+
+    from core import billing_limits, billing_sync
+
+    made = checkout(user, "business")
+    _five_accounts(db, user.uid)
+    stopped, go = threading.Event(), threading.Event()
+    first = []
+
+    def stop_once():
+        if not first:
+            first.append(True)
+            stopped.set()
+            assert go.wait(60)
+
+    if stop_at == "after_its_write":
+        real_enforce = billing_sync._enforce
+
+        def enforce(uid):
+            stop_once()
+            return real_enforce(uid)
+
+        monkeypatch.setattr(billing_sync, "_enforce", enforce)
+    else:
+        real_limits = billing_limits.apply_plan_limits
+
+        def apply_plan_limits(uid, plan):
+            stop_once()  # the older one has read "business" and set its claim; its limits wait
+            return real_limits(uid, plan)
+
+        monkeypatch.setattr(billing_limits, "apply_plan_limits", apply_plan_limits)
+
+    older = threading.Thread(target=deliver, args=(stripe_fake.event("invoice.paid", made["invoice"]),))
+    older.start()
+    assert stopped.wait(30)
+    ended = stripe_fake.cancel_now(made["subscription"]["id"])
+    newer_done = []
+    newer = threading.Thread(target=lambda: newer_done.append(
+        deliver(stripe_fake.event("customer.subscription.deleted", ended["subscription"]))[0]))
+    newer.start()
+    newer.join(2)  # inside its enforcement, the older one holds the lease: the newer waits for it
+    go.set()
+    older.join(60)
+    newer.join(60)
+    assert newer_done == [200]
+    assert profile(db, user.uid)["plan"] == "free"
+    assert plan_claim(user.uid) == "free"
+    assert _active_accounts(db, user.uid) == 3
+    assert "enforcing" not in subscription_doc(db, user.uid) or subscription_doc(db, user.uid)["enforcing"] is None
