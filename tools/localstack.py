@@ -37,6 +37,7 @@ PROJECT = "demo-postr"
 REGION = "us-central1"
 JAR_CACHE = Path.home() / ".cache" / "firebase" / "emulators"
 LOG_DIR = ROOT / ".localstack"
+LAUNCHER_JAR = LOG_DIR / "firestore-emulator-launcher.jar"
 
 PORTS = {
     "auth": 9099,
@@ -162,12 +163,15 @@ def launcher_jar(sdk_jar: Path) -> Path:
     firebase-tools runs FIRESTORE_EMULATOR_BINARY_PATH (the SDK's jar names no main class)."""
     import zipfile
 
-    path = LOG_DIR / "firestore-emulator-launcher.jar"
+    path = LAUNCHER_JAR
     LOG_DIR.mkdir(exist_ok=True)
     manifest = ("Manifest-Version: 1.0\r\n" + _manifest_line(f"Main-Class: {FIRESTORE_MAIN_CLASS}")
                 + _manifest_line(f"Class-Path: {sdk_jar.resolve().as_uri()}") + "\r\n")
-    with zipfile.ZipFile(path, "w") as jar:
+    # Written aside and moved in: an emulator already running keeps the file it opened.
+    fresh = path.with_suffix(f".{os.getpid()}.tmp")
+    with zipfile.ZipFile(fresh, "w") as jar:
         jar.writestr("META-INF/MANIFEST.MF", manifest)
+    os.replace(fresh, path)
     return path
 
 
@@ -185,6 +189,29 @@ def firestore_emulator() -> tuple[Path, str]:
         f"Cloud SDK's Debian package `{FIRESTORE_SDK_PACKAGE}` (apt-get install {FIRESTORE_SDK_PACKAGE}), or run "
         "`npx firebase setup:emulators:firestore` on a connected machine, then try again."
     )
+
+
+def launched_emulators() -> list[int]:
+    """Pids of Firestore emulators started from this checkout's launcher jar."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if str(LAUNCHER_JAR).encode() in (entry / "cmdline").read_bytes():
+                    pids.append(int(entry.name))
+            except OSError:
+                pass
+    return pids
+
+
+def _kill_groups(pids: list[int]) -> None:
+    for pid in pids:
+        for kill in (os.killpg, os.kill):  # a group leader (detached), else the process alone
+            try:
+                kill(pid, signal.SIGKILL)
+                break
+            except (ProcessLookupError, PermissionError):
+                continue
 
 
 def firestore_command(jar: Path, port: int) -> list[str]:
@@ -255,6 +282,9 @@ class Stack:
 
     def _start(self) -> None:
         host = "127.0.0.1"
+        # Under the machine-wide lock, an emulator of ours still running is a leftover of a run
+        # that was killed before it could stop it: it would hold the port.
+        _kill_groups(launched_emulators())
         external_fs = os.environ.get("FIRESTORE_EMULATOR_HOST")
         fs_jar = None
         if external_fs:
@@ -399,6 +429,9 @@ class Stack:
 
     def stop(self) -> None:
         """Ask every service to stop at once, then kill what has not within 15 s."""
+        # firebase-tools starts the Firestore emulator detached (a process group of its own),
+        # so a CLI killed mid-shutdown would leave it holding the port: it is stopped here too.
+        detached = launched_emulators()
         for proc in self.procs:
             proc.terminate()
         deadline = time.monotonic() + 15
@@ -408,6 +441,7 @@ class Stack:
             except subprocess.TimeoutExpired:
                 pass
             proc.kill()  # the group may hold workers even after its leader exited
+        _kill_groups(detached)
         self.procs.clear()
 
     # --- conveniences for people and tests ------------------------------------

@@ -50,3 +50,37 @@ def test_publish_now_goes_out_through_the_queue(call_http, user, mastodon, conne
     final = _wait_for(lambda: (ref.get().to_dict() or {}).get("status") == "published" and ref.get().to_dict())
     assert final, ref.get().to_dict()
     assert [r.form["status"] for r in statuses(mastodon)] == ["A draft"]
+
+
+def test_publish_now_pressed_again_and_again_publishes_each_target_once(call_http, user, mastodon, mastodon2,
+                                                                         connect, db):
+    """Six presses at once, and more while the first is on its way: each press that is
+    taken makes a newer schedule version with its own task, and still each target goes
+    out once (a published or publishing target is never sent again)."""
+    import threading
+
+    a, b = connect(user, mastodon), connect(user, mastodon2)
+    status, body = call_http("create_post", {"text": "Pressed many times", "accountIds": [a, b]}, user.token)
+    assert status == 200, body
+    post_id = body["result"]["id"]
+    answers = []
+
+    def press():
+        answers.append(call_http("publish_now", {"postId": post_id}, user.token))
+
+    presses = [threading.Thread(target=press) for _ in range(6)]
+    for t in presses:
+        t.start()
+    for t in presses:
+        t.join()
+    for _ in range(3):  # and again while the first is on its way
+        time.sleep(0.3)
+        press()
+    assert all(s == 200 or body["error"]["status"] in ("FAILED_PRECONDITION", "ABORTED") for s, body in answers), \
+        answers
+    assert any(s == 200 for s, _ in answers)
+    ref = db.collection("posts").document(post_id)
+    final = _wait_for(lambda: (ref.get().to_dict() or {}).get("status") == "published" and ref.get().to_dict())
+    assert final, ref.get().to_dict()
+    time.sleep(3.0)  # the tasks of every version taken have had time to arrive
+    assert len(statuses(mastodon)) == 1 and len(statuses(mastodon2)) == 1

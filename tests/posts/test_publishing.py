@@ -465,3 +465,64 @@ def test_the_running_task_is_not_deleted_when_its_post_starts_publishing(monkeyp
     publish_tasks.sync("p1", {**scheduled, "scheduleVersion": 3}, scheduled)
     publish_tasks.sync("p1", None, scheduled)
     assert deleted == ["post-p1-v2"] * 3
+
+
+def test_a_move_just_before_the_claim_leaves_the_old_task_nothing_to_publish(call, user, mastodon, connect, run_task,
+                                                                              clock_at, monkeypatch):
+    """The owner moves the post after its task has started and before it claims: the
+    claim, which checks the schedule version itself, finds the post moved and
+    publishes nothing at the old time; the move stands."""
+    from core import db as core_db
+
+    a = connect(user, mastodon)
+    at, later = _when(), _when(12)
+    post = _create(call, user, [a], at)
+    clock_at(at + _dt.timedelta(seconds=1))
+    real, moved = core_db.transaction, []
+
+    def transaction(fn, **kwargs):
+        if fn.__qualname__.startswith("_claim") and not moved:
+            moved.append(call("update_post", {"postId": post["id"], "scheduledAt": later.isoformat()}, user.token))
+        return real(fn, **kwargs)
+
+    monkeypatch.setattr(core_db, "transaction", transaction)
+    code, outcome = run_task(post["id"], 1)
+    assert moved[0][0] == 200, moved
+    assert (code, outcome) == (200, {"outcome": "stale"})
+    assert statuses(mastodon) == []
+
+
+def test_a_move_while_the_claim_holds_the_post_is_refused_or_wins_never_both(call, user, mastodon, connect, run_task,
+                                                                             clock_at, monkeypatch):
+    """The owner moves the post while the claim transaction has read it and not yet
+    committed: Firestore lets one of them through. Either the claim wins (the post goes
+    out, and the owner is told it could not be moved) or the move wins (nothing goes out
+    at the old time); never a move the owner was told of and a publish at the old time."""
+    from google.cloud.firestore_v1.document import DocumentReference
+
+    a = connect(user, mastodon)
+    at, later = _when(), _when(12)
+    post = _create(call, user, [a], at)
+    clock_at(at + _dt.timedelta(seconds=1))
+    real_get, moved = DocumentReference.get, {}
+
+    def get(self, *args, **kwargs):
+        snap = real_get(self, *args, **kwargs)
+        if kwargs.get("transaction") is not None and self.id == post["id"] and "thread" not in moved:
+            def move():
+                moved["answer"] = call("update_post", {"postId": post["id"], "scheduledAt": later.isoformat()},
+                                       user.token)
+            moved["thread"] = threading.Thread(target=move)
+            moved["thread"].start()
+            moved["thread"].join(1.0)  # the move waits for the claim's lock, or has gone through
+        return snap
+
+    monkeypatch.setattr(DocumentReference, "get", get)
+    code, outcome = run_task(post["id"], 1)
+    moved["thread"].join(60)
+    status, answer = moved["answer"]
+    if status == 200:
+        assert outcome["outcome"] == "stale" and statuses(mastodon) == []
+    else:
+        assert answer["error"]["status"] in ("FAILED_PRECONDITION", "ABORTED"), answer
+        assert outcome["outcome"] == "published" and len(statuses(mastodon)) == 1
