@@ -8,6 +8,12 @@ mention `@user@domain` is shortened to `@user` ("only the username part will
 count against your character limit": docs, Posting to your profile). URL
 extraction is twitter-text's own (the server uses the Ruby gem; this is its
 conformance-tested Python port), graphemes come from `regex`'s `\\X`.
+
+As the server's Extractor.extract_mentions_or_lists_with_indices
+(app/lib/extractor.rb), a mention whose domain is longer than a host name can be
+(MAX_DOMAIN_LENGTH, 253 characters) is no mention: it counts in full. Text that
+is blank (empty or only white space, Rails' String#blank?) counts 0; the
+content warning still counts.
 """
 
 import functools
@@ -20,13 +26,17 @@ _MENTION = rf"(?<![=/{_WORD}])@({_USERNAME}(?:@[{_WORD}]+(?:[.-]+[{_WORD}]+)*)?)
 # twitter-text's end_mention_match: a mention followed by one of these is not one.
 _LATIN_ACCENTS = "\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u00ff\u0100-\u024f\u0253\u0254\u0256\u0257\u0259\u025b\u0263\u0268\u026f\u0272\u0289\u028b\u02bb\u0300-\u036f\u1e00-\u1eff"
 _END_MENTION = rf"(?:[@\uff20{_LATIN_ACCENTS}]|://)"
+# Extractor::MAX_DOMAIN_LENGTH: the longest DNS name (RFC 1035), in characters.
+MAX_DOMAIN_LENGTH = 253
 
 
 @functools.cache
 def _patterns():
     import regex
 
-    return regex.compile(_MENTION), regex.compile(_END_MENTION), regex.compile(r"\X")
+    # Rails' String#blank? is /\A[[:space:]]*\z/; Onigmo's [[:space:]] is Unicode White_Space.
+    return (regex.compile(_MENTION), regex.compile(_END_MENTION), regex.compile(r"\X"),
+            regex.compile(r"\p{White_Space}*+\Z"))
 
 
 def _entities(text: str) -> list[tuple[int, int, str | None]]:
@@ -34,7 +44,7 @@ def _entities(text: str) -> list[tuple[int, int, str | None]]:
     way twitter-text's remove_overlapping_entities does (first by start wins)."""
     from twitter_text.extract_urls import extract_urls_with_indices
 
-    mention_re, end_mention_re, _ = _patterns()
+    mention_re, end_mention_re, _, _ = _patterns()
     found: list[tuple[int, int, str | None]] = []
     for url in extract_urls_with_indices(text, extract_urls_without_protocol=False):
         start, end = url["indices"]
@@ -42,7 +52,10 @@ def _entities(text: str) -> list[tuple[int, int, str | None]]:
     for m in mention_re.finditer(text):
         if end_mention_re.match(text, m.end()):
             continue
-        found.append((m.start(), m.end(), "@" + m.group(1).split("@", 1)[0]))
+        username, _, domain = m.group(1).partition("@")
+        if len(domain) > MAX_DOMAIN_LENGTH:
+            continue  # no host is that long: the server counts it as written
+        found.append((m.start(), m.end(), "@" + username))
     found.sort(key=lambda e: e[0])
     kept: list[tuple[int, int, str | None]] = []
     for entity in found:
@@ -54,8 +67,8 @@ def _entities(text: str) -> list[tuple[int, int, str | None]]:
 
 def countable_text(text: str, url_length: int = 23) -> str:
     """The text as the server counts it: URLs as `url_length` placeholders,
-    remote mentions without their domain."""
-    if not text:
+    remote mentions without their domain; blank text is nothing."""
+    if _patterns()[3].match(text):
         return ""
     out, last = [], 0
     for start, end, replacement in _entities(text):

@@ -14,6 +14,23 @@ refused; emoji sequences are therefore also matched with the `emoji` package,
 which follows current Unicode, and the longer match at each position wins.
 twitter-text's own matches still count, which keeps its quirks that X also
 has (a bare keycap like "1⃣" is one emoji).
+
+Three places where the Python port parts from twitter-text itself (its
+JavaScript, Java and Ruby libraries, which agree on these) are corrected here:
+
+- Only what shows as an emoji counts as one (UTS #51, emoji presentation): a
+  lone code point is an emoji only if its default presentation is emoji
+  (Emoji_Presentation=Yes); a text-default one needs U+FE0F. A bare © or ® is
+  text and weighs 1 (its code point is below 4352), as in twitter-text, where
+  the port's table and the `emoji` package made it 2 and refused a post at
+  exactly 280. "©️" (with U+FE0F) is 2.
+- Line breaks count as written: CRLF is two characters. The port rewrites
+  every line break to LF before counting; twitter-text does not.
+- A letter that Python's IGNORECASE folds onto ASCII ("ſ", "ı", "İ") does not
+  complete a scheme or TLD: "httpſ://example.com" is text, not a URL.
+
+tests/platforms/test_text_differential.py runs twitter-text (npm) on a corpus
+and lists the remaining, deliberate differences with their reasons.
 """
 
 import functools
@@ -23,6 +40,17 @@ import warnings
 
 MAX_WEIGHTED_LENGTH = 280
 URL_WEIGHT = 23
+
+# twitter-text-parser compiles its URL pattern with re.IGNORECASE, under which
+# Python matches "ſ", "ı", "İ" and the Kelvin sign to ASCII letters, so
+# "httpſ://example.com" would be a URL (23) where twitter-text, whose /i never
+# folds a non-ASCII letter onto ASCII, sees plain text. URLs are looked for in
+# a copy with those letters swapped for Latin letters of the same block that fold
+# onto nothing ASCII: same length, same character classes, same indexes.
+_NO_ASCII_FOLD = str.maketrans({"\u017f": "\u015d", "\u0131": "\u012d", "\u0130": "\u012e", "\u212a": "\u0136"})
+
+# JavaScript's \s as a character-class body (ECMA-262 WhiteSpace and LineTerminator).
+_JS_WHITESPACE = r"\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
 
 
 @functools.cache
@@ -39,11 +67,15 @@ def _lib():
         from twitter_text.regexp.punct import punct
         from twitter_text.regexp.spaces_group import spaces_group
     import emoji
+    import regex
 
     # twitter-text's validCashtag: "$" and 1-6 letters (optionally ".xx"),
     # at the start or after a space, followed by the end, a space or punctuation.
-    cashtag = re.compile(rf"(?:^|[{spaces_group}])\$([a-z]{{1,6}}(?:[._][a-z]{{1,2}})?)(?=$|\s|[{punct}])",
-                         re.IGNORECASE)
+    # The lookahead's \s is JavaScript's (U+FEFF in, U+0085 out), and the letters
+    # are spelled in both cases: under /i without the u flag JavaScript never folds
+    # a non-ASCII letter onto ASCII, where Python's IGNORECASE would let "ſ" be "s".
+    cashtag = re.compile(
+        rf"(?:^|[{spaces_group}])\$([A-Za-z]{{1,6}}(?:[._][A-Za-z]{{1,2}})?)(?=\Z|[{_JS_WHITESPACE}]|[{punct}])")
     return {
         "options": config["version3"],
         "urls": extract_urls_with_indices,
@@ -52,22 +84,28 @@ def _lib():
         "weight": get_character_weight,
         "invalid": re.compile(f"[{invalid_chars_group}]"),
         "cashtag": cashtag,
+        "emoji_presentation": regex.compile(r"\p{Emoji_Presentation}"),
     }
 
 
 def _normalize(text: str) -> str:
-    # As twitter-text-parser's parse_tweet: NFC, and one line break per line.
-    return re.sub(r"\r\n|\r|\n", "\n", unicodedata.normalize("NFC", text))
+    # As twitter-text's parseTweet: NFC only. (twitter-text-parser's parse_tweet
+    # also turns CRLF into LF; twitter-text counts both characters.)
+    return unicodedata.normalize("NFC", text)
 
 
 def _spans(text: str) -> tuple[dict[int, int], dict[int, int]]:
     """{start: end} of URLs and of emoji (the longest match at each start)."""
     lib = _lib()
-    urls = {u["indices"][0]: u["indices"][1] for u in lib["urls"](text)}
+    urls = {u["indices"][0]: u["indices"][1] for u in lib["urls"](text.translate(_NO_ASCII_FOLD))}
     emojis: dict[int, int] = {}
     found = [tuple(e["indices"]) for e in lib["emojis"](text)]
     found += [(e["match_start"], e["match_end"]) for e in lib["emoji_list"](text)]
     for start, end in found:
+        # A lone code point that is text by default (©, ®, ☺) is not an emoji
+        # presentation sequence; it weighs what its code point weighs.
+        if end - start == 1 and not lib["emoji_presentation"].match(text, start):
+            continue
         emojis[start] = max(end, emojis.get(start, end))
     return urls, emojis
 

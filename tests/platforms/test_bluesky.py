@@ -75,9 +75,12 @@ def test_facets_carry_utf8_byte_offsets():
     ("@printer.local @x.example", []),
     # combining marks before a tag shift its bytes, not its graphemes
     (E_COMBINING * 3 + " #tag", [("tag", 10, 14, "tag")]),
-    # 64 UTF-16 units is the longest tag; 65 is plain text
+    # 64 graphemes is the longest tag (lexicon app.bsky.richtext.facet#tag); 65 is plain text
     ("#" + "a" * 64, [("tag", 0, 65, "a" * 64)]),
     ("#" + "a" * 65, []),
+    ("#" + "🐱" * 64, [("tag", 0, 257, "🐱" * 64)]),  # 128 UTF-16 units, 64 graphemes
+    # cashtags are tags, with their "$"; bare domains with a real TLD are links
+    ("$AAPL at example.com", [("tag", 0, 5, "$AAPL"), ("link", 9, 20, "https://example.com")]),
 ])
 def test_facet_edge_cases(text, expected):
     assert [(s.kind, s.byte_start, s.byte_end, s.value) for s in detect(text)] == expected

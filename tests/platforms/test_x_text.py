@@ -35,6 +35,10 @@ CASES = [
     ("🐦\u200d🔥", 2),                    # Unicode 15.1 phoenix
     ("🧑\u200d🧑\u200d🧒", 2),            # Unicode 15.1 family
     ("🫱🏻", 2),                          # Unicode 14 hand + skin tone
+    ("©", 1),                           # text by default: its code point (< 4352) weighs 1
+    ("®", 1),
+    ("©\ufe0f", 2),                     # emoji presentation sequence
+    ("© 2026", 6),
     ("H🐱☺👨\u200d👩\u200d👧\u200d👦", 7),  # conformance
     ("Unicode 10.0 emoji: 🤪; 🧕; 🧕🏾; 🏴\U000e0067\U000e0062\U000e0065\U000e006e\U000e0067\U000e007f", 34),  # conformance
     # URLs, mentions, hashtags
@@ -47,6 +51,9 @@ CASES = [
     ("@jack hello", 11),               # mentions count as written
     ("#postr", 6),
     ("$AAPL", 5),
+    # line breaks count as written, as twitter-text does (its Python port folds CRLF to LF)
+    ("a\r\nb", 4),
+    ("a\rb\nc", 5),
 ]
 
 
