@@ -107,13 +107,29 @@ def store_refreshed(doc_id: str, tokens) -> None:
     refresh = crypto.seal(tokens.refresh_token, _ctx(doc_id, "refresh")) if tokens.refresh_token else old.get("refresh")
     batch = db.client().batch()
     batch.set(db.doc(ACCOUNT_TOKENS, doc_id), _sealed(old.get("uid"), old.get("network"), doc_id, tokens, refresh))
-    batch.update(db.doc(ACCOUNTS, doc_id), {"tokenExpiresAt": tokens.expires_at, "lastRefreshAt": clock.now(),
-                                            "updatedAt": clock.now()})
+    # A refresh answer may say the grant changed (scopes held when it does not).
+    batch.update(db.doc(ACCOUNTS, doc_id), {"tokenExpiresAt": tokens.expires_at, "scopes": list(tokens.scopes),
+                                            "lastRefreshAt": clock.now(), "updatedAt": clock.now()})
     batch.commit()
 
 
 def public_view(doc_id: str, data: dict) -> dict:
-    return {"id": doc_id, **{k: data.get(k) for k in PUBLIC_FIELDS}}
+    """What the owner sees of an account. `scopes` are the ones the network
+    granted; `missingScopes` are those postr asked for and did not get (a
+    narrower grant, which may leave something postr does unavailable), or
+    None when the network did not say what it granted."""
+    return {"id": doc_id, **{k: data.get(k) for k in PUBLIC_FIELDS},
+            "missingScopes": missing_scopes(data.get("network"), data.get("scopes"))}
+
+
+def missing_scopes(network: str | None, granted: list[str] | None) -> list[str] | None:
+    import platforms
+
+    try:
+        platform = platforms.get(network or "")
+    except (KeyError, ModuleNotFoundError):
+        return None
+    return platform.missing_scopes(list(granted or []))
 
 
 def count_connected(uid: str) -> int:

@@ -134,6 +134,12 @@ class Platform:
     uses_pkce: bool = False
     uses_oauth: bool = True  # False: credentials through a callable (Bluesky app passwords)
     scopes: tuple[str, ...] = ()  # only what publishing, deleting and metrics need
+    # Whether `revoke` asks the network to end postr's access. A module whose
+    # network documents no way to sets False and says in `revoke` which
+    # documentation shows it: `revoke` then sends nothing and returns False, and
+    # the person removes postr in the network's own settings.
+    # tests/accounts/test_revoke_declared.py holds every module to what it says.
+    revokes: bool = True
     supports_threads: bool = False
     supports_first_comment: bool = False
     supports_video: bool = False
@@ -153,8 +159,27 @@ class Platform:
         raise NotImplementedError
 
     def revoke(self, app: AppCredentials, tokens: Tokens) -> bool:
-        """Revoke at the network; False where the network has no revoke endpoint."""
+        """End postr's access at the network. True when the network revoked the
+        tokens, or says they no longer work (an expired or already revoked
+        token is as good as revoked where its documentation says so); False
+        where it cannot be asked (`revokes` is False, or these tokens are not
+        postr's to revoke). A failure to reach or convince the network raises
+        the taxonomy of platforms.errors; callers delete the tokens regardless.
+        """
         raise NotImplementedError
+
+    def requested_scopes(self) -> list[str]:
+        """The scopes the authorization URL asks for."""
+        return list(self.scopes)
+
+    def missing_scopes(self, granted: list[str] | None) -> list[str] | None:
+        """Which requested scopes a connection was not granted, so a narrower
+        grant can be shown; None when what was granted is not known (nothing
+        stored). A network whose broader scopes cover narrower ones (Mastodon's
+        `write` covers `write:statuses`) would override it."""
+        if not granted:
+            return None
+        return [s for s in self.requested_scopes() if s not in granted]
 
     # --- account ----------------------------------------------------------------
     def profile(self, tokens: Tokens) -> Profile:

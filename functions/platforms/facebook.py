@@ -154,6 +154,7 @@ class FacebookPlatform(GraphPlatform):
     # the first comment, as the Page; read_insights: views (post_media_view).
     scopes = ("pages_show_list", "pages_manage_posts", "pages_read_engagement", "pages_manage_engagement",
               "read_insights")
+    revokes = True
     supports_threads = False
     supports_first_comment = True
     supports_video = True
@@ -198,6 +199,8 @@ class FacebookPlatform(GraphPlatform):
                                   "allow every permission it asks for.", detail="declined " + ",".join(missing))
         if not me.get("id"):
             raise Permanent(NAME, "Facebook did not say which account signed in; connect Facebook again.")
+        # What the person granted (`/me?fields=permissions`, status "granted"),
+        # not what was asked: Facebook Login lets them decline any permission.
         return self._tokens(long, scopes=[s for s in self.scopes if s in granted],
                             extra={"user_id": str(me["id"]), "app_id": app.client_id})
 
@@ -210,10 +213,13 @@ class FacebookPlatform(GraphPlatform):
         return self._tokens(fresh, scopes=list(tokens.scopes), extra=dict(tokens.extra))
 
     def revoke(self, app: AppCredentials, tokens: Tokens) -> bool:
-        """Removes postr's permissions (`DELETE /{user-id}/permissions`), which
-        also ends every Page token it holds. With the user id and our app
-        secret it uses the app token, which works even after the user token
-        lapsed; otherwise the user token on /me."""
+        """Removes postr's permissions (`DELETE /{user-id}/permissions`, Graph
+        API reference user/permissions: "must be made with a user access
+        token or an app access token for the current app", answered `true`),
+        which also ends every Page token it holds. With the user id and our
+        app secret it uses the app token, which works even after the user
+        token lapsed; otherwise the user token on /me, where a lapsed token is
+        an AuthExpired (Meta does not say it counts as revoked)."""
         user_id = str(tokens.extra.get("user_id") or "")
         if _NUMERIC_ID.fullmatch(user_id) and app.client_secret:
             body = self._call("DELETE", f"/{user_id}/permissions", token=f"{app.client_id}|{app.client_secret}")

@@ -16,10 +16,10 @@ What the module relies on, from Meta's Instagram Platform documentation:
   exchanged at once for a 60-day one (`GET /access_token?grant_type=
   ig_exchange_token`), which refreshes itself (`GET /refresh_access_token?
   grant_type=ig_refresh_token`, at least 24 hours after it was issued). There
-  is no refresh token and no revoke endpoint: people remove the app in
-  Instagram's settings. Scopes: instagram_business_basic (profile),
-  instagram_business_content_publish, instagram_business_manage_comments (the
-  first comment) and instagram_business_manage_insights (metrics).
+  is no refresh token, and no way to revoke one (see `revoke`). Scopes:
+  instagram_business_basic (profile), instagram_business_content_publish,
+  instagram_business_manage_comments (the first comment) and
+  instagram_business_manage_insights (metrics).
 - Profile: `GET /me?fields=user_id,username,name,profile_picture_url,
   followers_count`; `user_id` is the professional account's id, the one
   publishing uses (`id` is app-scoped).
@@ -159,6 +159,7 @@ class InstagramPlatform(ContainerPlatform):
     uses_pkce = False
     scopes = ("instagram_business_basic", "instagram_business_content_publish",
               "instagram_business_manage_comments", "instagram_business_manage_insights")
+    revokes = False  # see revoke()
     supports_threads = False
     supports_first_comment = True
     supports_video = True
@@ -189,6 +190,10 @@ class InstagramPlatform(ContainerPlatform):
             raise Permanent(NAME, "Instagram did not let postr publish for this account; connect Instagram again "
                                   "and allow every permission it asks for.", detail=f"not granted: {missing}")
         long = self._long_lived(app, short["access_token"])
+        # What the person granted, as the code exchange documents it
+        # (`permissions`); the 60-day exchange and refresh answers do not
+        # repeat it. Should an answer come without it, the requested ones
+        # stand in: REQUIRED_SCOPES was then not checked either.
         tokens = self._tokens(long, scopes=granted if granted is not None else list(self.scopes), extra={})
         # Publishing addresses the professional account's id, which /me gives
         # (the code exchange's user_id is documented as Instagram-scoped).
@@ -197,10 +202,18 @@ class InstagramPlatform(ContainerPlatform):
         return tokens
 
     def revoke(self, app: AppCredentials, tokens: Tokens) -> bool:
-        """Instagram documents no revoke endpoint for Business Login tokens:
-        access ends when the person removes postr in Instagram (Settings >
-        Website permissions > Apps and websites) or when the 60-day token
-        lapses unrefreshed. Nothing is sent."""
+        """The Instagram API with Instagram Login offers no way for an app to
+        revoke a token or remove its permissions. Instagram Platform's
+        Reference (developers.facebook.com/docs/instagram-platform/reference)
+        lists for this login the IG nodes, `/me`, and the token endpoints
+        (`oauth/authorize` and `oauth/access_token` on api.instagram.com,
+        `/access_token` and `/refresh_access_token` on graph.instagram.com),
+        which only issue tokens; none deletes a token or a permission.
+        `DELETE /{user-id}/permissions` belongs to Facebook Login on
+        graph.facebook.com, whose user ids and tokens these are not. So
+        nothing is sent: the person removes postr in Instagram (Settings >
+        Website permissions > Apps and websites), or the 60-day token lapses,
+        as postr no longer refreshes it."""
         return False
 
     # --- account -----------------------------------------------------------------

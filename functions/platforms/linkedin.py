@@ -9,9 +9,14 @@ What the module relies on, from LinkedIn's documentation (learn.microsoft.com/li
 - Refresh tokens are issued only to approved partners (programmatic refresh
   tokens, 365 days, not extended by refreshing). Without one, `refresh` says
   the account must be reconnected.
-- LinkedIn documents no revocation endpoint (its OpenID discovery document
-  lists none; only `/oauth/v2/introspectToken`), so `revoke` returns False:
-  the member removes the app under Settings > Data privacy > Permitted services.
+- The token answer's `scope` lists what the member granted (comma-separated);
+  a member consents to all requested scopes or none (Authorization Code Flow:
+  "the user must consent to all of them"), and an answer without `scope`
+  granted what was asked (RFC 6749 §5.1).
+- LinkedIn documents no way for an app to revoke a member's token (see
+  `revoke`), so `revoke` sends nothing and returns False: the member removes
+  postr under Settings & Privacy > Data privacy > Other applications >
+  Permitted services, or the token lapses 60 days after it was issued.
 - Profile: `GET /v2/userinfo` (sub, name, picture); the author URN is
   `urn:li:person:{sub}`. The followers count needs scopes a self-serve app
   does not get, so it is None.
@@ -206,6 +211,7 @@ class LinkedInPlatform(Platform):
     display_name = "LinkedIn"
     uses_pkce = False
     scopes = ("openid", "profile", "w_member_social")
+    revokes = False  # see revoke()
     supports_threads = False
     supports_first_comment = True
     supports_video = True
@@ -232,7 +238,7 @@ class LinkedInPlatform(Platform):
             "grant_type": "authorization_code",
             "code": code,
             "redirect_uri": redirect_uri,
-        }, refreshing=False)
+        }, refreshing=False, requested=self.requested_scopes())
         # The author URN every post needs, fetched once here rather than per publish.
         tokens.extra["person_urn"] = self._person_urn(tokens)
         return tokens
@@ -246,12 +252,29 @@ class LinkedInPlatform(Platform):
         return oauth_tokens.refreshed(fresh, tokens)
 
     def revoke(self, app: AppCredentials, tokens: Tokens) -> bool:
+        """LinkedIn documents no way for an app to revoke a member's token.
+        Its OAuth documentation (learn.microsoft.com/linkedin/shared/
+        authentication: authorization-code-flow, programmatic-refresh-tokens,
+        token-introspection) describes `/oauth/v2/authorization`,
+        `/oauth/v2/accessToken` and `/oauth/v2/introspectToken` only; the last
+        reports a token's status ("revoked" among them) and changes nothing.
+        The OpenID discovery document (www.linkedin.com/oauth/.well-known/
+        openid-configuration) names no `revocation_endpoint`, and LinkedIn's
+        own API clients (linkedin-developers/linkedin-api-python-client and
+        -js-client) offer introspection alone. Some third-party code posts to
+        `/oauth/v2/revoke`, which none of these mention; postr does not rely on
+        an undocumented endpoint. So nothing is sent: the member removes postr
+        under Settings & Privacy > Data privacy > Other applications >
+        Permitted services, and the access token lapses 60 days after it was
+        issued."""
         return False
 
-    def _token_request(self, app: AppCredentials, form: dict[str, str], *, refreshing: bool) -> Tokens:
+    def _token_request(self, app: AppCredentials, form: dict[str, str], *, refreshing: bool,
+                       requested: list[str] | None = None) -> Tokens:
         return oauth_tokens.request(NAME, self.display_name, app, _auth("/oauth/v2/accessToken"), form,
                                     client_auth="post",
-                                    refused=lambda response: _token_error(response, refreshing=refreshing))
+                                    refused=lambda response: _token_error(response, refreshing=refreshing),
+                                    requested=requested or ())
 
     # --- account ----------------------------------------------------------------
     def _userinfo(self, tokens: Tokens) -> dict:

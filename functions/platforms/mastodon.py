@@ -222,6 +222,13 @@ class MastodonPlatform(Platform):
         self._sleep = sleep
         self._limits: dict[str, tuple[_dt.datetime, InstanceLimits]] = {}
 
+    def missing_scopes(self, granted: list[str] | None) -> list[str] | None:
+        """Mastodon's top-level scopes cover their granular ones (`write` covers
+        `write:statuses`; docs.joinmastodon.org/api/oauth-scopes)."""
+        if not granted:
+            return None
+        return [s for s in self.requested_scopes() if s not in granted and s.split(":", 1)[0] not in granted]
+
     # --- instance ----------------------------------------------------------------------
     def check(self, instance_url: str) -> str:
         # The local stack and tests set ALLOW_PRIVATE_HOSTS so loopback fakes are reachable.

@@ -7,7 +7,7 @@ before a refresh; what is here is only what reads the same for all of them.
 
 import datetime as _dt
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Literal
 
 import httpx
@@ -25,12 +25,15 @@ def scopes(value: str | None) -> list[str]:
 
 
 def request(network: str, display_name: str, app: AppCredentials, url: str, form: dict[str, str], *,
-            client_auth: Literal["basic", "post"], refused: Callable[[httpx.Response], PlatformError]) -> Tokens:
+            client_auth: Literal["basic", "post"], refused: Callable[[httpx.Response], PlatformError],
+            requested: Sequence[str] = ()) -> Tokens:
     """POST a token request (an authorization code or a refresh token in
     `form`) and read the answer into Tokens. `client_auth` is how the network
     takes our client id and secret (RFC 6749 §2.3.1): "basic" in an HTTP Basic
     header, "post" in the form body. `refused` words the network's error for an
-    answer that is not a 200 with an access token."""
+    answer that is not a 200 with an access token. `requested`: the scopes the
+    authorization asked for, for a code exchange (see `from_answer`); a refresh
+    passes none and `refreshed` completes it from the connection."""
     if not app.client_secret:
         raise Permanent(network, f"postr's {display_name} app has no client secret configured.")
     if client_auth == "basic":
@@ -41,13 +44,18 @@ def request(network: str, display_name: str, app: AppCredentials, url: str, form
     body = http.json_object(response)
     if response.status_code != 200 or not body.get("access_token"):
         raise refused(response)
-    return from_answer(body)
+    return from_answer(body, requested)
 
 
-def from_answer(body: dict) -> Tokens:
+def from_answer(body: dict, requested: Sequence[str] = ()) -> Tokens:
     """A successful token answer (RFC 6749 §5.1) as Tokens; lifetimes in
     seconds become instants. When the refresh token itself lapses
-    (refresh_token_expires_in, not in the RFC) goes in extra["refresh_expires_at"]."""
+    (refresh_token_expires_in, not in the RFC) goes in extra["refresh_expires_at"].
+
+    Scopes are the ones the answer says were granted, which may be fewer than
+    were asked for. An answer without `scope` granted exactly what was asked
+    (§5.1: "OPTIONAL, if identical to the scope requested by the client;
+    otherwise, REQUIRED"), so the `requested` ones stand in for it."""
     now = clock.now()
     extra = {}
     if body.get("refresh_token_expires_in"):
@@ -56,7 +64,7 @@ def from_answer(body: dict) -> Tokens:
         access_token=body["access_token"],
         refresh_token=body.get("refresh_token") or None,
         expires_at=now + _dt.timedelta(seconds=int(body["expires_in"])) if body.get("expires_in") else None,
-        scopes=scopes(body.get("scope")),
+        scopes=scopes(body.get("scope")) or list(requested),
         extra=extra,
     )
 

@@ -16,10 +16,11 @@ and the OpenAPI description at github.com/pinterest/api-description, v5.23):
 - Tokens: access tokens last 30 days; continuous refresh tokens 60 days, and a
   refresh (grant_type=refresh_token) returns a new refresh token with a fresh
   60 days, so a connection refreshed within every 60 days never lapses.
-- `POST /v5/oauth/token/revoke` exists but "only tokens issued for system users
+- The token answer's `scope` (required in OauthAccessTokenResponse) lists
+  what the person granted, comma-separated; it is what a connection stores.
+- `POST /v5/oauth/token/revoke` exists but "Only tokens issued for system users
   are currently supported": a person's token cannot be revoked by postr, so
-  `revoke` returns False and the person removes postr from the apps connected
-  to their Pinterest account.
+  `revoke` sends nothing and returns False (see `revoke`).
 - Profile: `GET /v5/user_account` (id, username, business_name, profile_image,
   follower_count).
 - Boards: `GET /v5/boards` (bookmark pagination, page_size up to 250) lists the
@@ -262,6 +263,7 @@ class PinterestPlatform(Platform):
     display_name = "Pinterest"
     uses_pkce = False
     scopes = ("boards:read", "boards:write", "pins:read", "pins:write", "user_accounts:read")
+    revokes = False  # see revoke()
     supports_threads = False
     supports_first_comment = False
     supports_video = True
@@ -285,7 +287,7 @@ class PinterestPlatform(Platform):
             "code": code,
             "redirect_uri": redirect_uri,
             "continuous_refresh": "true",
-        }, refreshing=False)
+        }, refreshing=False, requested=self.scopes)
 
     def refresh(self, app: AppCredentials, tokens: Tokens) -> Tokens:
         if not tokens.refresh_token:
@@ -300,12 +302,26 @@ class PinterestPlatform(Platform):
         return oauth_tokens.refreshed(fresh, tokens)
 
     def revoke(self, app: AppCredentials, tokens: Tokens) -> bool:
+        """Pinterest's one revocation endpoint does not take a person's token.
+        Its OpenAPI description (github.com/pinterest/api-description, v5,
+        operation `token/revoke`) says of `POST /v5/oauth/token/revoke`:
+        "Revokes an access or refresh token. Only tokens issued for system
+        users are currently supported" (its documented refusal is a 403,
+        "Client is not allowed to revoke token"). The tokens postr holds come from
+        a person's consent (authorization_code), not a system user, so nothing
+        is sent: the person removes postr from the apps connected to their
+        account in Pinterest's settings; otherwise the access token lapses
+        within 30 days and the refresh token, no longer used, within 60.
+        Should Pinterest extend the endpoint to people's tokens, this is where
+        it goes."""
         return False
 
-    def _token_request(self, app: AppCredentials, form: dict[str, str], *, refreshing: bool) -> Tokens:
+    def _token_request(self, app: AppCredentials, form: dict[str, str], *, refreshing: bool,
+                       requested: tuple[str, ...] = ()) -> Tokens:
         return oauth_tokens.request(NAME, self.display_name, app, _api("/v5/oauth/token"), form,
                                     client_auth="basic",
-                                    refused=lambda response: _token_error(response, refreshing=refreshing))
+                                    refused=lambda response: _token_error(response, refreshing=refreshing),
+                                    requested=requested)
 
     # --- account ----------------------------------------------------------------
     def profile(self, tokens: Tokens) -> Profile:

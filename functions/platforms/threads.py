@@ -5,8 +5,9 @@ What the module relies on, from Meta's Threads documentation:
   `POST /oauth/access_token` (a one-hour token and the user id), exchanged at
   once for a 60-day token (`GET /access_token?grant_type=th_exchange_token`).
   Long-lived tokens refresh themselves (`GET /refresh_access_token?grant_type=
-  th_refresh_token`); there is no refresh token. Threads has no revoke
-  endpoint: people remove the app in their Threads settings.
+  th_refresh_token`); there is no refresh token. None of these answers says
+  which permissions were granted (see `exchange_code`), and the API has no way
+  to revoke a token (see `revoke`).
 - Publishing is two steps: a media container (`POST /{user-id}/threads`), then
   `POST /{user-id}/threads_publish` with its id. Threads downloads images and
   videos from `Media.url` itself. Carousels are 2-20 item containers
@@ -130,6 +131,7 @@ class ThreadsPlatform(ContainerPlatform):
     # threads_delete: deleting a post.
     scopes = ("threads_basic", "threads_content_publish", "threads_manage_replies",
               "threads_manage_insights", "threads_delete")
+    revokes = False  # see revoke()
     supports_threads = True
     supports_first_comment = True
     supports_video = True
@@ -161,12 +163,28 @@ class ThreadsPlatform(ContainerPlatform):
         if not short.get("access_token") or user_id is None:
             raise Permanent(NAME, "Threads did not return an access token; connect Threads again.")
         long = self._long_lived(app, short["access_token"])
+        # The requested permissions stand in for the granted ones, because
+        # Threads does not say: the code exchange answers `access_token` and
+        # `user_id` only, the long-lived exchange `access_token`, `token_type`
+        # and `expires_in` (Threads API: get-access-tokens-and-permissions,
+        # long-lived-tokens). The one documented reader of a token's
+        # permissions, `GET /debug_token` (troubleshooting/debug-access-token),
+        # must be called with "a user access token from a Threads tester",
+        # which the people postr connects are not. A permission the person
+        # declined surfaces when a call needs it, as PermissionMissing.
         return self._tokens(long, scopes=list(self.scopes), extra={"user_id": str(user_id)})
 
     def revoke(self, app: AppCredentials, tokens: Tokens) -> bool:
-        """Threads documents no revoke endpoint: access ends when the person
-        removes postr under Threads settings (Account > Website permissions) or
-        when the 60-day token lapses unrefreshed. Nothing is sent."""
+        """Threads offers no way for an app to revoke a token or remove its
+        permissions. The Threads API Reference (developers.facebook.com/docs/
+        threads/reference) lists publishing, media, replies, user, locations,
+        insights, oEmbed and `debug_token`, and nothing that revokes; the token
+        endpoints (`/oauth/access_token`, `/access_token`,
+        `/refresh_access_token`) only issue tokens. Unlike graph.facebook.com,
+        graph.threads.net documents no `DELETE /{user-id}/permissions`. So
+        nothing is sent: the person removes postr in Threads (Settings >
+        Account > Website permissions), or the 60-day token lapses, as postr
+        no longer refreshes it."""
         return False
 
     # --- account -----------------------------------------------------------------

@@ -99,6 +99,7 @@ class TikTokPlatform(Platform):
     display_name = "TikTok"
     uses_pkce = False  # Login Kit for Web: PKCE is for mobile and desktop apps only
     scopes = SCOPES
+    revokes = True
     supports_threads = False
     supports_first_comment = False
     supports_video = True
@@ -541,6 +542,9 @@ def _tokens(body: dict, previous: Tokens | None) -> Tokens:
         access_token=access,
         refresh_token=body.get("refresh_token") or (previous.refresh_token if previous else None),
         expires_at=clock.now() + _dt.timedelta(seconds=int(expires_in)) if expires_in else None,
+        # TikTok documents `scope` in every token answer: what the person
+        # granted (they may refuse any). Without it the grant is unknown ([]),
+        # which later calls read as "ask for everything".
         scopes=[s for s in scope.split(",") if s] if isinstance(scope, str) else list(previous.scopes if previous
                                                                                        else []),
         extra=extra,

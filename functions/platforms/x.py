@@ -95,6 +95,7 @@ class XPlatform(Platform):
     display_name = "X"
     uses_pkce = True
     scopes = SCOPES
+    revokes = True
     supports_threads = True
     supports_first_comment = True
     supports_video = True
@@ -363,7 +364,9 @@ def _tokens(body: dict, previous: Tokens | None) -> Tokens:
         access_token=access,
         refresh_token=body.get("refresh_token") or (previous.refresh_token if previous else None),
         expires_at=expires_at,
-        scopes=scope.split() if isinstance(scope, str) else list(previous.scopes if previous else []),
+        # What X says was granted; an answer without `scope` granted what was
+        # asked, or on a refresh what the connection holds (RFC 6749 §5.1, §6).
+        scopes=scope.split() if isinstance(scope, str) else list(previous.scopes if previous else SCOPES),
         extra=dict(previous.extra) if previous else {},
     )
 

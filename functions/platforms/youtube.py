@@ -138,6 +138,7 @@ class YouTubePlatform(Platform):
     display_name = "YouTube"
     uses_pkce = True
     scopes = SCOPES
+    revokes = True
     supports_threads = False
     supports_first_comment = True
     supports_video = True
@@ -476,7 +477,10 @@ def _tokens(body: dict, previous: Tokens | None) -> Tokens:
         # was not asked again: keep what we hold.
         refresh_token=body.get("refresh_token") or (previous.refresh_token if previous else None),
         expires_at=clock.now() + _dt.timedelta(seconds=int(expires_in)) if expires_in else None,
-        scopes=scope.split() if isinstance(scope, str) else list(previous.scopes if previous else []),
+        # What Google says was granted (a person may untick scopes on the
+        # consent screen); an answer without `scope` granted what was asked,
+        # or on a refresh what the connection holds (RFC 6749 §5.1, §6).
+        scopes=scope.split() if isinstance(scope, str) else list(previous.scopes if previous else SCOPES),
         extra=dict(previous.extra) if previous else {},
     )
 

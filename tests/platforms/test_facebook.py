@@ -202,6 +202,21 @@ def test_revoke_without_the_user_id_uses_the_user_token_on_me(fake, facebook, si
                                                   {"access_token": signed_in.access_token})
 
 
+def test_revoke_when_facebook_cannot_take_it_is_transient(fake, facebook, account):
+    # The caller deletes the tokens anyway and reports revokedAtNetwork False.
+    fake.fail_next(graph_error(500, "An unexpected error has occurred. Please retry your request later.", code=2,
+                               transient=True), path="/permissions")
+    with pytest.raises(Transient):
+        facebook.revoke(APP, account)
+
+
+def test_a_declined_permission_shows_as_missing(fake, facebook):
+    user = fake.add_user(granted=("pages_show_list", "pages_manage_posts", "pages_read_engagement"),
+                         declined=("read_insights", "pages_manage_engagement"))
+    tokens = facebook.exchange_code(APP, code=fake.issue_code(APP.client_id, REDIRECT, user), redirect_uri=REDIRECT)
+    assert facebook.missing_scopes(tokens.scopes) == ["pages_manage_engagement", "read_insights"]
+
+
 # --- Page selection ----------------------------------------------------------------------
 
 def test_pages_lists_what_the_person_granted_across_result_pages(fake, facebook, person, page, signed_in):

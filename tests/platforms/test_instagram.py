@@ -132,6 +132,8 @@ def test_granted_scopes_are_recorded_and_publishing_is_required(fake, instagram)
     tokens = instagram.exchange_code(APP, code=fake.issue_code(APP.client_id, REDIRECT, user_id, some),
                                      redirect_uri=REDIRECT)
     assert tokens.scopes == list(some)
+    assert instagram.missing_scopes(tokens.scopes) == ["instagram_business_manage_comments",
+                                                       "instagram_business_manage_insights"]
 
     fake.requests.clear()
     code = fake.issue_code(APP.client_id, REDIRECT, user_id, ("instagram_business_basic",))
@@ -175,8 +177,10 @@ def test_refreshing_an_expired_token_means_reconnect(fake, instagram, account):
 
 
 def test_revoke_reports_that_instagram_has_no_revoke_endpoint(fake, instagram, account):
+    assert instagram.revokes is False
     assert instagram.revoke(APP, account) is False
     assert fake.requests == []
+    assert not fake.tokens[account.access_token]["expired"]  # the person ends it in Instagram, or it lapses
 
 
 # --- profile ---------------------------------------------------------------------------

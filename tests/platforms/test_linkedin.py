@@ -111,6 +111,24 @@ def test_exchange_code_sends_the_documented_form_and_reads_the_tokens(fake):
     assert got.extra == {"person_urn": PERSON}
 
 
+def test_exchange_code_keeps_the_scopes_linkedin_says_were_granted(fake):
+    code = fake.consent(SUB, REDIRECT, scopes="openid profile")
+    got = PLATFORM.exchange_code(APP, code=code, redirect_uri=REDIRECT)
+    assert got.scopes == ["openid", "profile"]
+    assert PLATFORM.missing_scopes(got.scopes) == ["w_member_social"]
+
+
+def test_an_answer_without_scope_granted_what_was_asked(fake, fake_env):
+    # RFC 6749 §5.1: scope is left out only when it is the requested one.
+    fake_env(LINKEDIN_EXTRA_SCOPES="r_member_postAnalytics")
+    token = fake.token_for(SUB)
+    fake.fail_next(Reply(200, {"access_token": token, "expires_in": 5_184_000, "token_type": "Bearer"}),
+                   path="/oauth/v2/accessToken")
+    got = PLATFORM.exchange_code(APP, code="any", redirect_uri=REDIRECT)
+    assert got.scopes == ["openid", "profile", "w_member_social", "r_member_postAnalytics"]
+    assert PLATFORM.missing_scopes(got.scopes) == []
+
+
 def test_exchange_code_refused_is_permanent_with_a_way_forward(fake):
     with pytest.raises(Permanent) as err:
         PLATFORM.exchange_code(APP, code="code-used-twice", redirect_uri=REDIRECT)
@@ -162,8 +180,11 @@ def test_refresh_token_no_longer_valid_means_reconnect(fake, tokens):
 
 
 def test_revoke_is_not_offered_by_linkedin(fake, tokens):
+    # LinkedIn documents no revocation endpoint: nothing is sent, and the module says so.
+    assert PLATFORM.revokes is False
     assert PLATFORM.revoke(APP, tokens) is False
     assert fake.requests == []
+    assert tokens.access_token in fake.grants  # still LinkedIn's to end (the member, or 60 days)
 
 
 # --- profile -------------------------------------------------------------------------

@@ -130,6 +130,22 @@ def test_exchange_code_sends_basic_auth_and_the_documented_form(fake, ada):
     assert got.scopes == SCOPES
 
 
+def test_exchange_code_keeps_the_narrower_scope_pinterest_granted(fake, ada):
+    code = fake.consent(ada, REDIRECT, "boards:read,pins:read,user_accounts:read")
+    got = PLATFORM.exchange_code(APP, code=code, redirect_uri=REDIRECT)
+    assert got.scopes == ["boards:read", "pins:read", "user_accounts:read"]
+    assert PLATFORM.missing_scopes(got.scopes) == ["boards:write", "pins:write"]
+
+
+def test_a_refresh_answer_without_scope_keeps_the_grant_held(fake, tokens):
+    # RFC 6749 §6: a refresh without scope is the grant as it was.
+    tokens.refresh_token = "pinr_1"
+    fake.fail_next(Reply(200, {"access_token": "pina_2", "token_type": "bearer", "expires_in": 2_592_000}),
+                   path="/v5/oauth/token")
+    fresh = PLATFORM.refresh(APP, tokens)
+    assert fresh.scopes == SCOPES and fresh.refresh_token == "pinr_1"
+
+
 def test_exchange_code_refused_is_permanent_with_a_way_forward(fake):
     with pytest.raises(Permanent) as err:
         PLATFORM.exchange_code(APP, code="code-used-twice", redirect_uri=REDIRECT)
@@ -188,9 +204,11 @@ def test_refresh_without_a_refresh_token_asks_to_reconnect_and_sends_nothing(fak
 
 
 def test_revoke_is_not_offered_for_a_persons_token(fake, tokens):
-    # /v5/oauth/token/revoke takes only system-user tokens.
+    # /v5/oauth/token/revoke takes only system-user tokens: nothing is sent, and the module says so.
+    assert PLATFORM.revokes is False
     assert PLATFORM.revoke(APP, tokens) is False
     assert fake.requests == []
+    assert tokens.access_token in fake.grants
 
 
 # --- profile and boards --------------------------------------------------------------

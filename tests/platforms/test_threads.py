@@ -107,6 +107,8 @@ def test_exchange_code_gets_a_long_lived_token(fake, threads):
     assert tokens.refresh_token is None
     assert tokens.expires_at == NOW + dt.timedelta(seconds=ThreadsFake.LONG_LIVED_SECONDS)
     assert tokens.extra == {"user_id": user_id}
+    # Neither answer says what was granted (and /debug_token needs a tester's
+    # token), so the requested permissions are kept, with no third request.
     assert tokens.scopes == list(ALL_SCOPES)
 
 
@@ -140,8 +142,10 @@ def test_refreshing_an_expired_token_means_reconnect(fake, threads, account):
 
 
 def test_revoke_reports_that_threads_has_no_revoke_endpoint(fake, threads, account):
+    assert threads.revokes is False
     assert threads.revoke(APP, account) is False
     assert fake.requests == []
+    assert not fake.tokens[account.access_token]["expired"]  # the person ends it in Threads, or it lapses
 
 
 # --- profile ---------------------------------------------------------------------------

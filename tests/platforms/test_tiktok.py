@@ -203,6 +203,14 @@ def test_revoke_when_nothing_works_any_more(fake, tokens):
     assert tiktok.PLATFORM.revoke(APP, tokens) is True  # already revoked: what revoking wanted
 
 
+def test_revoke_when_tiktok_cannot_take_it_is_transient(fake, tokens):
+    # The caller deletes the tokens anyway and reports revokedAtNetwork False.
+    fake.fail_next(Reply(500, {"error": "server_error", "error_description": "internal error", "log_id": "L1"}),
+                   path="/v2/oauth/revoke/")
+    with pytest.raises(Transient):
+        tiktok.PLATFORM.revoke(APP, tokens)
+
+
 # --- profile ----------------------------------------------------------------------------
 
 def test_profile(fake, tokens):

@@ -194,6 +194,29 @@ def test_revoke_revokes_both_tokens(fake, tokens):
         x.PLATFORM.refresh(APP, tokens)
 
 
+def test_revoking_tokens_x_no_longer_knows_is_still_revoked(fake, tokens):
+    x.PLATFORM.revoke(APP, tokens)
+    assert x.PLATFORM.revoke(APP, tokens) is True  # RFC 7009: an invalid token is no error
+    assert len(fake.received("POST", "/2/oauth2/revoke")) == 4
+
+
+@pytest.mark.parametrize("status, error", [(503, Transient), (429, RateLimited)])
+def test_revoke_when_x_cannot_take_it_raises_the_taxonomy(fake, tokens, status, error):
+    # The caller deletes the tokens anyway and reports revokedAtNetwork False.
+    fake.fail_next(Reply(status, {"title": "Service Unavailable", "type": "about:blank", "status": status}),
+                   path="/2/oauth2/revoke")
+    with pytest.raises(error):
+        x.PLATFORM.revoke(APP, tokens)
+
+
+def test_a_token_answer_without_scope_granted_what_was_asked(fake):
+    # RFC 6749 §5.1: scope may be left out only when it is the requested one.
+    fake.fail_next(Reply(200, {"token_type": "bearer", "expires_in": 7200, "access_token": "at-1"}),
+                   path="/2/oauth2/token")
+    got = x.PLATFORM.exchange_code(APP, code="c", redirect_uri=REDIRECT, code_verifier="v")
+    assert got.scopes == list(x.SCOPES) and x.PLATFORM.missing_scopes(got.scopes) == []
+
+
 # --- profile ------------------------------------------------------------------------------
 
 def test_profile(fake, tokens):

@@ -230,6 +230,20 @@ def test_revoke_ends_the_grant(fake, tokens):
     assert youtube.PLATFORM.revoke(APP, tokens) is True  # already revoked: 400 invalid_token
 
 
+def test_revoke_when_google_cannot_take_it_is_transient(fake, tokens):
+    # The caller deletes the tokens anyway and reports revokedAtNetwork False.
+    fake.fail_next(Reply(503, {"error": "temporarily_unavailable"}), path="/revoke")
+    with pytest.raises(Transient):
+        youtube.PLATFORM.revoke(APP, tokens)
+
+
+def test_a_token_answer_without_scope_granted_what_was_asked(fake):
+    fake.fail_next(Reply(200, {"access_token": "ya29.x", "expires_in": 3599, "token_type": "Bearer"}),
+                   path="/token")
+    got = youtube.PLATFORM.exchange_code(APP, code="c", redirect_uri=REDIRECT, code_verifier="v")
+    assert got.scopes == [FORCE_SSL]
+
+
 # --- profile ----------------------------------------------------------------------------
 
 def test_profile(fake, tokens):
