@@ -37,8 +37,13 @@ def no_leftover_trackers(stack, db):
 
 
 @pytest.fixture
-def uid() -> str:
-    return f"analytics-{uuid.uuid4().hex[:12]}"
+def uid(db) -> str:
+    """A person with an active profile (the collector reads nothing for a closed account)."""
+    from core import users
+
+    person = f"analytics-{uuid.uuid4().hex[:12]}"
+    db.collection("users").document(person).set(users.new_profile(person, None, "Tester"))
+    return person
 
 
 @pytest.fixture
@@ -145,4 +150,32 @@ def sentry(stack, monkeypatch):
     with SentryFake() as fake:
         monkeypatch.setenv("SENTRY_DSN", fake.dsn)
         monkeypatch.setenv("SENTRY_ENVIRONMENT", "tests")
+        yield fake
+
+
+@pytest.fixture
+def ga4(monkeypatch):
+    """The loopback GA4 Measurement Protocol endpoint, configured as postr's GA web stream
+    (it needs no local stack; the opt-out check still reads Firestore when a test uses it)."""
+    from fakes.ga4 import GA4Fake
+
+    with GA4Fake() as fake:
+        monkeypatch.setenv("GA4_MEASUREMENT_ID", fake.measurement_id)
+        monkeypatch.setenv("GA4_API_SECRET", fake.api_secret)
+        monkeypatch.setenv("GA4_BASE_URL", fake.url)
+        yield fake
+
+
+@pytest.fixture
+def posthog_alone(monkeypatch):
+    """The PostHog fake without the local stack: capture, and the private API that
+    analytics_product.forget uses (project id, personal API key, app host)."""
+    from fakes.posthog import PostHogFake
+
+    with PostHogFake(api_key="phc_product_tests") as fake:
+        monkeypatch.setenv("POSTHOG_PROJECT_API_KEY", fake.api_key)
+        monkeypatch.setenv("POSTHOG_HOST", fake.url)
+        monkeypatch.setenv("POSTHOG_PROJECT_ID", fake.project_id)
+        monkeypatch.setenv("POSTHOG_PERSONAL_API_KEY", fake.personal_api_key)
+        monkeypatch.setenv("POSTHOG_API_HOST", fake.url)
         yield fake
