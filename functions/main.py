@@ -62,7 +62,7 @@ def update_profile(req: https_fn.CallableRequest):
     return _serve(req, "profile", "update_profile")
 
 
-@on_call()
+@on_call(secrets=settings.ANALYTICS_SECRETS)
 def complete_onboarding(req: https_fn.CallableRequest):
     return _serve(req, "profile", "complete_onboarding")
 
@@ -117,6 +117,13 @@ def refresh_account_tokens(_event: scheduler_fn.ScheduledEvent) -> None:
     from handlers import accounts
 
     accounts.refresh_expiring_tokens()
+
+
+@scheduler_fn.on_schedule(schedule="every day 04:00", secrets=[settings.TOKEN_ENCRYPTION_KEYS], timeout_sec=540)
+def reseal_tokens(_event: scheduler_fn.ScheduledEvent) -> None:
+    from handlers import accounts
+
+    accounts.reseal_tokens()
 
 
 # --- billing ---------------------------------------------------------------------
@@ -245,9 +252,43 @@ def accept_policy(req: https_fn.CallableRequest):
     return _serve(req, "privacy", "accept_policy")
 
 
+@on_call()
+def get_policy(req: https_fn.CallableRequest):
+    return _serve(req, "privacy", "get_policy")
+
+
 @on_call(secrets=settings.NOTIFY_SECRETS)
 def send_support_message(req: https_fn.CallableRequest):
     return _serve(req, "privacy", "send_support_message")
+
+
+@on_call()
+def list_support_messages(req: https_fn.CallableRequest):
+    return _serve(req, "privacy", "list_support_messages")
+
+
+@on_call()
+def close_support_message(req: https_fn.CallableRequest):
+    return _serve(req, "privacy", "close_support_message")
+
+
+@on_call()
+def record_privacy_request(req: https_fn.CallableRequest):
+    return _serve(req, "privacy", "record_privacy_request")
+
+
+@scheduler_fn.on_schedule(schedule="every 1 hours", secrets=settings.NOTIFY_SECRETS)
+def retry_support_emails(_event: scheduler_fn.ScheduledEvent) -> None:
+    from handlers import privacy
+
+    privacy.retry_support_emails()
+
+
+@scheduler_fn.on_schedule(schedule="every day 08:00", secrets=settings.NOTIFY_SECRETS)
+def remind_privacy_requests(_event: scheduler_fn.ScheduledEvent) -> None:
+    from handlers import privacy
+
+    privacy.remind_privacy_requests()
 
 
 # --- analytics (policy 2.3, 3; issue 9) ---------------------------------------------------
@@ -255,22 +296,22 @@ def send_support_message(req: https_fn.CallableRequest):
 # apps (a token may be refreshed on use) and email (an account that needs reconnecting).
 
 
-@on_call()
+@on_call(secrets=settings.ANALYTICS_SECRETS)
 def get_post_analytics(req: https_fn.CallableRequest):
     return _serve(req, "analytics", "get_post_analytics")
 
 
-@on_call()
+@on_call(secrets=settings.ANALYTICS_SECRETS)
 def get_account_analytics(req: https_fn.CallableRequest):
     return _serve(req, "analytics", "get_account_analytics")
 
 
-@on_call()
+@on_call(secrets=settings.ANALYTICS_SECRETS)
 def get_analytics_overview(req: https_fn.CallableRequest):
     return _serve(req, "analytics", "get_analytics_overview")
 
 
-@on_call()
+@on_call(secrets=settings.ANALYTICS_SECRETS)
 def get_best_times(req: https_fn.CallableRequest):
     return _serve(req, "analytics", "get_best_times")
 
@@ -356,3 +397,15 @@ if os.environ.get("FUNCTION_TARGET") in (None, "", "on_post_written"):
         from handlers import posts
 
         posts.on_post_written(event)
+
+
+# A new profile is a sign-up: counted for product analytics here, not in the blocking hook,
+# which must answer within seconds whatever the analytics services do.
+if os.environ.get("FUNCTION_TARGET") in (None, "", "on_profile_created"):
+    from firebase_functions import firestore_fn
+
+    @firestore_fn.on_document_created(document="users/{uid}", secrets=settings.ANALYTICS_SECRETS)
+    def on_profile_created(event) -> None:
+        from handlers import auth_hooks
+
+        auth_hooks.on_profile_created(event)

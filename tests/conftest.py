@@ -65,12 +65,20 @@ class User(dict):
 @pytest.fixture
 def new_user(stack):
     """A factory of real users signed up through the Auth emulator (which runs our
-    blocking hooks in the Functions emulator)."""
+    blocking hooks in the Functions emulator). They have given an adult's birth date,
+    as a person must before using anything beyond their profile (policy 10), unless
+    made with onboarded=False."""
 
-    def make(display_name: str = "Test Person") -> User:
+    def make(display_name: str = "Test Person", *, onboarded: bool = True) -> User:
         email = f"u{uuid.uuid4().hex[:12]}@example.com"
         created = stack.sign_up(email, "password-123", display_name)
-        return User(created, email=email, password="password-123")
+        person = User(created, email=email, password="password-123")
+        if onboarded:
+            from core import clock, db
+
+            db.doc("users", person.uid).update({"onboarding.birthDate": "1990-01-01",
+                                                "onboarding.completedAt": clock.now()})
+        return person
 
     return make
 

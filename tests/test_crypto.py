@@ -83,3 +83,46 @@ def test_the_keyring_comes_from_the_secret_param(monkeypatch):
 
     with pytest.raises(Internal):
         crypto.seal("t", "ctx")
+
+
+def _ring(current: str, *kids: str) -> str:
+    """A keyring whose key for a kid is always the same bytes (derived from the kid)."""
+    import hashlib
+
+    keys = {kid: base64.b64encode(hashlib.sha256(kid.encode()).digest()).decode() for kid in kids}
+    return json.dumps({"current": current, "keys": keys})
+
+
+def test_the_daily_job_moves_every_sealed_value_to_the_current_key_so_the_old_one_can_go(db, monkeypatch):
+    """Tokens and an app secret sealed under `rot-old`; the keyring gains `rot-new` as current;
+    the job reseals them; then `rot-old` leaves the keyring and every value still opens."""
+    import uuid
+
+    from core import account_store
+    from core.collections import MASTODON_APPS
+    from handlers import accounts
+    from platforms.base import Profile, Tokens
+
+    old, new = f"old{uuid.uuid4().hex[:6]}", f"new{uuid.uuid4().hex[:6]}"
+    monkeypatch.setenv("TOKEN_ENCRYPTION_KEYS", _ring(old, old))
+    uid = f"rot-{uuid.uuid4().hex[:8]}"
+    tokens = Tokens("access-1", "refresh-1", None, ["read"], {"instance": "https://example.social"})
+    account_id, _ = account_store.save(uid, "mastodon", Profile("a1", "h", "H", None, None), tokens)
+    app = db.collection(MASTODON_APPS).document()
+    app.set({"instance": "https://example.social", "clientSecret": crypto.seal("secret-1", f"{MASTODON_APPS}/{app.id}")})
+    sealed_before = db.collection("accountTokens").document(account_id).get().to_dict()
+    assert sealed_before["access"].startswith(f"v1.{old}.")
+
+    monkeypatch.setenv("TOKEN_ENCRYPTION_KEYS", _ring(new, old, new))
+    report = accounts.reseal_tokens()
+    assert report["resealed"] >= 4 and report["left"] == {old: 0}
+    stored = db.collection("accountTokens").document(account_id).get().to_dict()
+    assert all(stored[f].startswith(f"v1.{new}.") for f in ("access", "refresh", "extra"))
+    assert app.get().get("clientSecret").startswith(f"v1.{new}.")
+    assert accounts.reseal_tokens()["resealed"] == 0  # nothing left: a second run changes nothing
+
+    monkeypatch.setenv("TOKEN_ENCRYPTION_KEYS", _ring(new, new))  # the old key retired
+    reopened = account_store.load_tokens(account_id)
+    assert (reopened.access_token, reopened.refresh_token, reopened.extra) == ("access-1", "refresh-1",
+                                                                              {"instance": "https://example.social"})
+    assert crypto.open_sealed(app.get().get("clientSecret"), f"{MASTODON_APPS}/{app.id}") == "secret-1"

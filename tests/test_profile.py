@@ -142,7 +142,14 @@ def at(year, month, day, hour=12):
     return clock.frozen(dt.datetime(year, month, day, hour, tzinfo=dt.timezone.utc))
 
 
-def test_onboarding_accepts_someone_who_turns_13_today(call, user, db):
+@pytest.fixture
+def newcomer(new_user):
+    """A person who has signed up and not yet given a birth date."""
+    return new_user(onboarded=False)
+
+
+def test_onboarding_accepts_someone_who_turns_13_today(call, newcomer, db):
+    user = newcomer
     with at(2026, 11, 30):
         status, body = call("complete_onboarding", {"birthDate": "2013-11-30"}, user.token)
     assert status == 200, body
@@ -155,7 +162,8 @@ def test_onboarding_accepts_someone_who_turns_13_today(call, user, db):
     assert profile_doc(db, user.uid).get("onboarding.birthDate") == "1990-01-02"
 
 
-def test_age_is_counted_in_the_users_timezone(call, user):
+def test_age_is_counted_in_the_users_timezone(call, newcomer):
+    user = newcomer
     assert call("update_profile", {"timezone": "Pacific/Kiritimati"}, user.token)[0] == 200
     # 2026-11-29 20:00 UTC is already 2026-11-30 in Kiritimati (UTC+14): 13 today there.
     with clock.frozen(dt.datetime(2026, 11, 29, 20, tzinfo=dt.timezone.utc)):
@@ -163,9 +171,11 @@ def test_age_is_counted_in_the_users_timezone(call, user):
     assert status == 200, body
 
 
-def test_under_13_is_refused_and_the_account_disabled(call, user, db, stack):
+def test_under_13_is_refused_and_everything_goes_as_a_deletion_would(call, newcomer, db, stack, outbox):
     from firebase_admin import auth
+    from google.cloud.firestore import FieldFilter
 
+    user = newcomer
     with at(2026, 11, 30):
         status, body = call("complete_onboarding", {"birthDate": "2013-12-01"}, user.token)
     assert status == 403
@@ -173,16 +183,35 @@ def test_under_13_is_refused_and_the_account_disabled(call, user, db, stack):
     assert "aged 13 or older" in body["error"]["message"]
 
     stored = profile_doc(db, user.uid).to_dict()
-    assert stored["status"] == "disabled"
-    assert stored["disabledReason"] == "under_minimum_age"
-    assert stored["onboarding"].get("birthDate") is None  # no child's birth date is kept
-    assert auth.get_user(user.uid).disabled is True
+    assert stored["status"] == "deleted" and stored["deletedReason"] == "under_minimum_age"
+    assert "onboarding" not in stored and "2013" not in repr(stored)  # no child's birth date is kept
+    assert "email" not in stored and "displayName" not in stored
+    with pytest.raises(auth.UserNotFoundError):
+        auth.get_user(user.uid)
+    [request] = [d.to_dict() for d in db.collection("privacyRequests")
+                 .where(filter=FieldFilter("uid", "==", user.uid)).stream()]
+    assert request["type"] == "deletion" and request["status"] == "completed"
+    assert request["detail"] == {"reason": "under_minimum_age"}
+    assert [m["subject"] for m in outbox.sent_to(user["email"])] == ["Your postr account has been deleted"]
 
     # The account can no longer sign in, and its still-valid ID token no longer works.
-    with pytest.raises(Exception, match="USER_DISABLED"):
+    with pytest.raises(Exception, match="EMAIL_NOT_FOUND|USER_DISABLED|INVALID_LOGIN_CREDENTIALS"):
         stack.sign_in(user["email"], user["password"])
     status, body = call("get_profile", {}, user.token)
     assert status == 403
+
+
+def test_nothing_beyond_the_profile_works_before_a_birth_date(call, newcomer):
+    for name, payload in (("list_posts", {}), ("list_accounts", {}), ("ai_hashtags", {"text": "x", "network": "x"}),
+                          ("create_checkout_session", {"plan": "pro"}), ("get_analytics_overview", {})):
+        status, body = call(name, payload, newcomer.token)
+        assert (status, body["error"]["status"]) == (400, "FAILED_PRECONDITION"), (name, body)
+        assert body["error"]["details"] == {"reason": "onboarding_required"}
+    for name, payload in (("get_profile", {}), ("update_profile", {"timezone": "Europe/Paris"})):
+        assert call(name, payload, newcomer.token)[0] == 200, name
+    with at(2026, 11, 30):
+        assert call("complete_onboarding", {"birthDate": "1990-05-01"}, newcomer.token)[0] == 200
+    assert call("list_posts", {}, newcomer.token)[0] == 200
 
 
 @pytest.mark.parametrize(

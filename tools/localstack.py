@@ -66,6 +66,9 @@ LOCAL_SECRETS = {
     "TIKTOK_CLIENT_SECRET": "local-tiktok-client-secret",
     "YOUTUBE_CLIENT_SECRET": "local-youtube-client-secret",
     "PINTEREST_CLIENT_SECRET": "local-pinterest-client-secret",
+    # Product analytics stay off locally (an empty secret is "not configured").
+    "GA4_API_SECRET": "",
+    "POSTHOG_PERSONAL_API_KEY": "",
 }
 LOCAL_PRICES = {"STRIPE_PRICE_PRO": "price_pro_local", "STRIPE_PRICE_BUSINESS": "price_business_local"}
 

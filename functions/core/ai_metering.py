@@ -14,7 +14,10 @@ second):
 2. the call itself.
 3. `settle`: one commit that adds the real tokens and cost to the counter,
    takes the hold back and creates the per-call ledger entry (and the history
-   entry); or `release` when the call failed, which costs nothing.
+   entry). An answer the provider returned and billed is settled even when postr
+   could not use it (a refusal, a cut-off, a broken schema, an empty answer),
+   with its outcome in the ledger; only a call that never reached the provider,
+   or that it did not bill (an error status, a timeout), is released at no cost.
 
 Racing calls never overspend: the counter applies their commits one after the
 other, so each sees every hold committed before its own, and a hold is the
@@ -178,11 +181,12 @@ def charged(res: Reservation, usage: Usage | None, model: Model) -> Usage:
 
 
 def settle(res: Reservation, *, model: Model, feature: str, purpose: str, usage: Usage,
-           provider_model: str, extra: tuple = ()) -> Receipt:
-    """Charge a call that succeeded (`usage` from `charged`): the real usage is added to
-    the counter, the hold taken back and the ledger entry created, in one commit
-    without a read. `extra` is (ref, document) pairs created in the same commit (the
-    AI history entry)."""
+           provider_model: str, extra: tuple = (), outcome: str = "ok") -> Receipt:
+    """Charge a call the provider answered and billed (`usage` from `charged`): the real
+    usage is added to the counter, the hold taken back and the ledger entry created,
+    in one commit without a read. `outcome` is "ok", or why the answer could not be
+    used (refused, answer_cut_off, ...: billed all the same). `extra` is (ref,
+    document) pairs created in the same commit (the AI history entry)."""
     from google.cloud import firestore
 
     cost = model.cost_nano_usd(usage.prompt_tokens, usage.completion_tokens)
@@ -212,6 +216,7 @@ def settle(res: Reservation, *, model: Model, feature: str, purpose: str, usage:
         "reasoningTokens": usage.reasoning_tokens,
         "totalTokens": usage.total_tokens,
         "reservedTokens": res.tokens,
+        "outcome": outcome,
         "costNanoUsd": cost,
         "costUsd": cost / 1e9,
         "createdAt": now,

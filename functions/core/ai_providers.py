@@ -77,6 +77,23 @@ class Completion:
     attempts: int
 
 
+@dataclass(frozen=True)
+class Billed:
+    """An answer the provider returned, and so billed, that postr could not use (a
+    refusal, a cut-off, a broken schema, an empty answer): metered all the same
+    (policy 8.1). `usage` None: the provider reported none."""
+
+    usage: Usage | None
+    provider_model: str
+    outcome: str  # refused, content_filter, answer_cut_off, answer_unreadable, answer_empty
+
+
+def _unusable(error: PostrError, answer, model: Model, outcome: str) -> PostrError:
+    error.billed = Billed(usage_of(getattr(answer, "usage", None)) if answer is not None else None,
+                          getattr(answer, "model", None) or model.name, outcome)
+    return error
+
+
 def configured(provider: str) -> bool:
     return settings.secret_value(PROVIDERS[provider].api_key) is not None
 
@@ -130,9 +147,13 @@ def complete(model: Model, messages: list[dict], *, max_tokens: int, schema: typ
         attempt += 1
         remaining = POLICY.budget_s - (time.monotonic() - started)
         timeout = max(0.1, min(POLICY.request_timeout_s, remaining))
+        raw = None
         try:
             if schema is not None:
-                answer = api.parse(response_format=schema, timeout=timeout, **request)
+                # The raw response stays at hand: an answer that breaks the schema was billed,
+                # and only the raw body says for how many tokens.
+                raw = api.with_raw_response.parse(response_format=schema, timeout=timeout, **request)
+                answer = raw.parse()
             else:
                 answer = api.create(timeout=timeout, **request)
         except (openai.APIStatusError, openai.APIConnectionError) as exc:
@@ -144,15 +165,18 @@ def complete(model: Model, messages: list[dict], *, max_tokens: int, schema: typ
                      error=type(exc).__name__, status=getattr(exc, "status_code", None), waitS=round(wait, 2))
             time.sleep(wait)
             continue
-        except openai.ContentFilterFinishReasonError:
-            raise InvalidArgument(POLICY_REFUSAL, {"reason": "content_policy"}) from None
-        except openai.LengthFinishReasonError:
+        except openai.ContentFilterFinishReasonError as exc:
+            raise _unusable(InvalidArgument(POLICY_REFUSAL, {"reason": "content_policy"}), exc.completion, model,
+                            "content_filter") from None
+        except openai.LengthFinishReasonError as exc:
             _log_failure(model, attempt, "answer_cut_off")
-            raise Unavailable("The AI's answer was cut off. Please try again.", {"reason": "answer_cut_off"}) from None
+            raise _unusable(Unavailable("The AI's answer was cut off. Please try again.",
+                                        {"reason": "answer_cut_off"}), exc.completion, model, "answer_cut_off") from None
         except pydantic.ValidationError as exc:  # the answer broke the schema
             _log_failure(model, attempt, "answer_unreadable", error=type(exc).__name__)
-            raise Unavailable("The AI's answer could not be read. Please try again.",
-                              {"reason": "answer_unreadable"}) from None
+            raise _unusable(Unavailable("The AI's answer could not be read. Please try again.",
+                                        {"reason": "answer_unreadable"}), _raw_answer(raw), model,
+                            "answer_unreadable") from None
         return _completion(answer, model, attempt, schema is not None, time.monotonic() - started)
 
 
@@ -164,17 +188,29 @@ def _completion(answer, model: Model, attempts: int, structured: bool, elapsed: 
              ms=round(elapsed * 1000), finishReason=choice.finish_reason,
              usageIn=usage.prompt_tokens if usage else None, usageOut=usage.completion_tokens if usage else None)
     if getattr(message, "refusal", None) or choice.finish_reason == "content_filter":
-        raise InvalidArgument(POLICY_REFUSAL, {"reason": "refused"})
+        raise _unusable(InvalidArgument(POLICY_REFUSAL, {"reason": "refused"}), answer, model, "refused")
     if choice.finish_reason == "length":  # the SDK's parse() raises this itself; plain answers end here
         _log_failure(model, attempts, "answer_cut_off")
-        raise Unavailable("The AI's answer was cut off. Please try again.", {"reason": "answer_cut_off"})
+        raise _unusable(Unavailable("The AI's answer was cut off. Please try again.", {"reason": "answer_cut_off"}),
+                        answer, model, "answer_cut_off")
     parsed = getattr(message, "parsed", None) if structured else None
     text = message.content
     if (structured and parsed is None) or (not structured and not (text or "").strip()):
         _log_failure(model, attempts, "answer_empty")
-        raise Unavailable("The AI returned an empty answer. Please try again.", {"reason": "answer_empty"})
+        raise _unusable(Unavailable("The AI returned an empty answer. Please try again.", {"reason": "answer_empty"}),
+                        answer, model, "answer_empty")
     return Completion(text=text, parsed=parsed, finish_reason=choice.finish_reason or "stop", usage=usage,
                       provider_model=answer.model or model.name, attempts=attempts)
+
+
+def _raw_answer(raw):
+    """The chat completion in a raw response whose parsing failed (its usage and model), or None."""
+    from openai.types.chat import ChatCompletion
+
+    try:
+        return ChatCompletion.model_validate(raw.http_response.json())
+    except Exception:  # not even a completion: nothing says what it cost
+        return None
 
 
 def _retry_wait(exc, attempt: int) -> float | None:

@@ -19,7 +19,7 @@ import dataclasses
 import datetime as _dt
 from collections import Counter, defaultdict
 
-from core import account_store, analytics_schedule, analytics_store, clock, db, log, settings
+from core import account_store, analytics_schedule, analytics_store, clock, db, log, settings, users
 from core.collections import ACCOUNTS, ANALYTICS_STATE, METRIC_TARGETS, METRICS, POSTS
 
 # A post whose target was published this long before the post's own publishedAt
@@ -117,14 +117,16 @@ def collect_due(now: _dt.datetime | None = None, report: Report | None = None) -
     for snap in due:
         by_account[snap.get("accountId")].append(snap)
     accounts = _accounts(list(by_account))
+    # A disabled or deleted account's posts are not read (its accounts go at deletion; this is the guard).
+    owners = users.active_uids(a.get("uid") for a in accounts.values() if a is not None)
     per_network, per_account = settings.ANALYTICS_CALLS_PER_NETWORK.value, settings.ANALYTICS_CALLS_PER_ACCOUNT.value
     spent: Counter = Counter()
     limited: set[str] = set()
     for account_id, trackers in by_account.items():
         account = accounts.get(account_id)
-        if account is None:
+        if account is None or account.get("uid") not in owners:
             for tracker in trackers:
-                _end(tracker, now, "account_removed")
+                _end(tracker, now, "account_removed" if account is None else "owner_inactive")
                 report.ended += 1
             continue
         if account.get("status") != account_store.ACTIVE:
@@ -280,6 +282,8 @@ def collect_followers(now: _dt.datetime | None = None, report: Report | None = N
         accounts = list(client.collection(ACCOUNTS).where(
             filter=FieldFilter("status", "==", account_store.ACTIVE)).stream())
     accounts = [a for a in accounts if a.exists and a.get("status") == account_store.ACTIVE]
+    owners = users.active_uids(a.get("uid") for a in accounts)
+    accounts = [a for a in accounts if a.get("uid") in owners]
     counted = set()
     for start in range(0, len(accounts), 300):
         refs = [client.collection(METRICS).document(analytics_store.account_snapshot_id(a.id, day))

@@ -46,6 +46,24 @@ def calling(what: str):
         raise Unavailable("Our payment provider could not be reached. Please try again in a moment.") from None
 
 
+def delete_customer(customer_id: str) -> bool:
+    """Delete the Stripe customer (account deletion, policy 7.3): its email, name and
+    saved payment methods go; its charges and invoices stay at Stripe, the payment
+    records regulations require. DELETE /v1/customers/{id}; a customer already
+    deleted answers 404 resource_missing, which is the same outcome. False: it was
+    already gone."""
+    import stripe
+
+    with calling("customers.delete"):
+        try:
+            client().v1.customers.delete(customer_id)
+        except stripe.InvalidRequestError as exc:
+            if exc.http_status == 404 and exc.code == "resource_missing":
+                return False
+            raise
+    return True
+
+
 def cancel_subscription_now(subscription_id: str) -> dict:
     """End a subscription at once, not at the period's end (account deletion, policy 7.3):
     DELETE /v1/subscriptions/{id}, which answers the canceled subscription. No final

@@ -60,7 +60,20 @@ def sync_user(uid: str, customer_id: str) -> Outcome:
         return outcome
     outcome.limits = _enforce(uid)
     _tell(outcome)
+    _count(outcome)
     return outcome
+
+
+def _count(outcome: Outcome) -> None:
+    """A subscription started or ended, as a product event (the plan's name only)."""
+    from core import analytics_product
+
+    old, new = plans.plan(outcome.previous_plan), plans.plan(outcome.plan)
+    if new.paid and not old.paid:
+        analytics_product.capture(outcome.uid, analytics_product.SUBSCRIPTION_STARTED, {"plan": new.name})
+    elif old.paid and not new.paid:
+        analytics_product.capture(outcome.uid, analytics_product.SUBSCRIPTION_ENDED,
+                                  {"plan": old.name, "status": outcome.subscription.get("status") or "none"})
 
 
 def effective_plan(state: dict, now: _dt.datetime) -> str:

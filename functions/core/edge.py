@@ -54,19 +54,23 @@ class Caller:
     uid: str
     claims: dict = field(default_factory=dict)
     account: Account | None = field(default=None, compare=False, repr=False)
+    # False for the callables a person may use before giving a birth date (profile, onboarding, privacy rights).
+    needs_onboarding: bool = field(default=True, compare=False)
 
     @classmethod
-    def arriving(cls, uid: str, claims: dict | None = None) -> "Caller":
+    def arriving(cls, uid: str, claims: dict | None = None, *, needs_onboarding: bool = True) -> "Caller":
         """A caller as a call arrives: their profile is being read already."""
-        return cls(uid=uid, claims=dict(claims or {}), account=Account(uid))
+        return cls(uid=uid, claims=dict(claims or {}), account=Account(uid), needs_onboarding=needs_onboarding)
 
     def profile(self) -> tuple:
-        """(snapshot, data) of the caller's profile; PermissionDenied unless the account is active."""
-        if self.account is None:
-            from core import users
+        """(snapshot, data) of the caller's profile; PermissionDenied unless the account is active,
+        FailedPrecondition (onboarding_required) before a birth date is given where one is needed."""
+        from core import users
 
-            return users.load_active(self.uid)
-        return self.account.load()
+        snap, data = users.load_active(self.uid) if self.account is None else self.account.load()
+        if self.needs_onboarding:
+            users.require_onboarded(data)
+        return snap, data
 
     @property
     def email(self) -> str | None:
@@ -78,13 +82,16 @@ class Caller:
         return _dt.datetime.fromtimestamp(ts, _dt.timezone.utc) if ts else None
 
 
-def callable_handler(schema, *, checks_account: bool = False):
-    """Declare the payload schema (a pydantic model) of a callable handler, and whether
-    it checks the caller's account itself (`caller.profile()`, see the module doc)."""
+def callable_handler(schema, *, checks_account: bool = False, before_onboarding: bool = False):
+    """Declare the payload schema (a pydantic model) of a callable handler; whether it
+    checks the caller's account itself (`caller.profile()`, see the module doc); and
+    whether a person may use it before giving a birth date (policy 10: only the
+    profile, onboarding and the privacy rights, which do not depend on age)."""
 
     def mark(fn: Callable) -> Callable:
         fn.schema = schema
         fn.checks_account = checks_account
+        fn.before_onboarding = before_onboarding
         return fn
 
     return mark
@@ -119,7 +126,7 @@ def run(req: https_fn.CallableRequest, handler: Callable) -> Any:
     try:
         if req.auth is None or not req.auth.uid:
             raise Unauthenticated("Sign in to continue.")
-        caller = Caller.arriving(req.auth.uid, req.auth.token)
+        caller = Caller.arriving(req.auth.uid, req.auth.token, needs_onboarding=not handler.before_onboarding)
         try:
             payload = validate(handler.schema, req.data)
         except InvalidArgument:

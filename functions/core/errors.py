@@ -6,6 +6,8 @@ class PostrError(Exception):
     """An error the caller can act on; `message` is shown to a person."""
 
     code = "internal"
+    # A provider answer behind the error that was billed all the same (core.ai_providers.Billed).
+    billed = None
 
     def __init__(self, message: str, details: dict | None = None):
         super().__init__(message)

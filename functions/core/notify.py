@@ -26,9 +26,11 @@ def notify(
     body: str,
     dedupe_key: str | None = None,
     email: bool = True,
+    data: dict | None = None,
 ) -> dict:
     """Tell a user something. Returns what happened: {"delivered", "notificationId", "email"}.
-    email=False: in-app only (the person turned that kind of email off)."""
+    email=False: in-app only (the person turned that kind of email off). `data`: plain
+    values the app acts on beside the text (a policy notice's version)."""
     from google.api_core.exceptions import AlreadyExists
 
     if category not in CATEGORIES:
@@ -53,6 +55,7 @@ def notify(
         "createdAt": clock.now(),
         "read": False,
         "email": {"status": "pending"},
+        **({"data": data} if data else {}),
     }
     try:
         ref.create(record)

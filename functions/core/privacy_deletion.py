@@ -58,26 +58,37 @@ def check_recent_sign_in(auth_time: _dt.datetime | None) -> None:
         )
 
 
-def delete(uid: str) -> dict:
-    """Delete the caller's account now (the caller checked the recent sign-in)."""
+# Why an account is deleted: the person asked (policy 7.3), or they are under the minimum
+# age (policy 10), where everything goes as a deletion would and no birth date is kept.
+REQUESTED, UNDER_MINIMUM_AGE = "requested", "under_minimum_age"
+_RECEIPTS = {
+    REQUESTED: "Your postr account has been deleted, as you asked.",
+    UNDER_MINIMUM_AGE: "postr is only for people aged 13 or older, so your postr account has been closed and "
+                       "deleted, and the date of birth you gave was not kept.",
+}
+
+
+def delete(uid: str, *, reason: str = REQUESTED) -> dict:
+    """Delete the account now (for a person's own request the caller checked the recent sign-in)."""
     snap, profile = users.load_active(uid)
     cancelled = cancel_subscriptions(uid)
     now = clock.now()
     request_ref, request = privacy_requests.new(uid, "deletion", status=privacy_requests.IN_PROGRESS, ref=uid,
-                                                now=now)
+                                                now=now, detail={"reason": reason})
     batch = db.client().batch()
-    # set() replaces the profile whole, so no field survives that this code does not know about.
-    batch.set(snap.reference, {"uid": uid, "status": users.DELETED, "deletedAt": now,
+    # set() replaces the profile whole, so no field survives that this code does not know about
+    # (a birth date, an email, a name).
+    batch.set(snap.reference, {"uid": uid, "status": users.DELETED, "deletedAt": now, "deletedReason": reason,
                                "plan": profile.get("plan"), "deletionRequestId": request_ref.id,
                                "lateSweepAt": now + LATE_SWEEP_AFTER})
     batch.create(request_ref, request)
     batch.commit()
-    log.security_event("account_deleted", uid, privacyRequestId=request_ref.id)
+    log.security_event("account_deleted", uid, privacyRequestId=request_ref.id, reason=reason)
     done = finish(uid, request_ref.id)
     if profile.get("email"):
         # The profile is gone, so this goes straight to the address we had: a receipt, not marketing.
         notify.send_email(profile["email"], "Your postr account has been deleted",
-                          "Your postr account has been deleted, as you asked. Your connected accounts were "
+                          f"{_RECEIPTS[reason]} Your connected accounts were "
                           "disconnected and any subscription was cancelled. Your posts, media and analytics "
                           "are kept out of reach for up to two years, as our privacy policy says, then erased. "
                           "If you did not ask for this, write to support@minnerlabs.com.",
@@ -108,6 +119,7 @@ def finish(uid: str, request_id: str) -> dict:
     disconnected = _disconnect_all(uid)
     cancelled_posts = _cancel_posts(uid)
     marked = _mark_content(uid, deleted_at)
+    _forget_elsewhere(uid)
     _delete_archives(uid)
     # What the purge will have to list in Storage: nothing, for most people.
     db.doc(USERS, uid).update({"mediaObjects": _count_media(uid)})
@@ -220,24 +232,32 @@ def _cancel_posts(uid: str) -> int:
 
 
 def _mark_content(uid: str, deleted_at) -> int:
-    """Mark every content document with the deletion time, and list them all under
-    the marker (users/{uid}/purgeLists/{n}) for the purge. Listing again rewrites the
-    lists whole, so it can run any number of times."""
+    """Mark every content document with the deletion time, and list every document the
+    person leaves behind under the marker (users/{uid}/purgeLists/{kind}-{n}) with the
+    time it may go: content CONTENT_RETENTION_YEARS after the deletion, payment records
+    PAYMENT_RETENTION_YEARS, the privacy-request register LEGAL_RETENTION_YEARS (policy
+    6). Listing again rewrites the lists whole, so it can run any number of times.
+    Returns how many documents are listed."""
+    from core import retention
+
     writes = _Writes()
-    paths = []
+    paths: dict[str, list[str]] = {}
     for name, spec in USER_DATA.items():
-        if spec.kind != "owned" or spec.retention != "content" or name == ACCOUNTS or not spec.export:
-            continue
+        if spec.kind != "owned" or name == ACCOUNTS or not spec.export:
+            continue  # accounts and token material are deleted outright at deletion
         for snap in _owned(name, uid):
-            paths.append(snap.reference.path)
-            if (snap.to_dict() or {}).get("deletedAt") != deleted_at:
+            paths.setdefault(spec.retention, []).append(snap.reference.path)
+            if spec.retention == "content" and (snap.to_dict() or {}).get("deletedAt") != deleted_at:
                 writes.update(snap.reference, {"deletedAt": deleted_at})
     lists = db.doc(USERS, uid).collection(PURGE_LISTS)
-    for n, start in enumerate(range(0, len(paths), PURGE_LIST_SIZE)):
-        writes.set(lists.document(f"{n:04d}"), {"deletedAt": deleted_at,
-                                                 "paths": paths[start:start + PURGE_LIST_SIZE]})
+    for kind, listed in paths.items():
+        purge_at = retention.years_after(deleted_at, retention.retention_years(kind))
+        for n, start in enumerate(range(0, len(listed), PURGE_LIST_SIZE)):
+            writes.set(lists.document(f"{kind}-{n:04d}"), {"deletedAt": deleted_at, "purgeAt": purge_at,
+                                                            "retention": kind,
+                                                            "paths": listed[start:start + PURGE_LIST_SIZE]})
     writes.flush()
-    return len(paths)
+    return sum(len(listed) for listed in paths.values())
 
 
 def sweep_late_writes(limit: int = 100) -> int:
@@ -257,6 +277,22 @@ def sweep_late_writes(limit: int = 100) -> int:
         log.info("privacy: late writes of a deleted account listed", uid=marker.id, listed=listed)
         swept += 1
     return swept
+
+
+def _forget_elsewhere(uid: str) -> None:
+    """What the person left with our processors: the Stripe customer (email, name,
+    payment methods; the charges and invoices regulations require stay as payment
+    records, and billingCustomers/{uid} keeps only the customer id beside them) and,
+    where configured, PostHog's record of their events."""
+    from core import analytics_product, billing_customers, billing_stripe
+    from core.collections import BILLING_CUSTOMERS
+
+    customer = billing_customers.find(uid)
+    if customer:
+        deleted = billing_stripe.delete_customer(customer)
+        db.doc(BILLING_CUSTOMERS, uid).update({"customerDeletedAt": clock.now()})
+        log.info("privacy: stripe customer deleted", uid=uid, alreadyGone=not deleted)
+    analytics_product.forget(uid)
 
 
 def _delete_archives(uid: str) -> None:

@@ -172,7 +172,11 @@ def _finish(ref, uid: str, data: dict, changes: dict) -> None:
                 (profile.to_dict() or {}).get("activeExportId") == ref.id:
             tx.update(user_ref, {"activeExportId": None})
         if data.get("privacyRequestId"):
-            privacy_requests.complete(data["privacyRequestId"], writer=tx)
+            if changes["status"] == READY:
+                privacy_requests.complete(data["privacyRequestId"], writer=tx)
+            else:  # not fulfilled: the request stays open for the operator, with why
+                privacy_requests.record_failure(data["privacyRequestId"], changes.get("error") or "failed",
+                                                writer=tx)
 
     db.transaction(write)
 

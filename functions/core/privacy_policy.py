@@ -61,7 +61,7 @@ def announce_page(version: str, after: str, page: int) -> dict:
             body=(f"Our privacy policy changes on {_long_date(policy['effectiveDate'])} (version {version}).\n\n"
                   f"{policy['summary']}\n\nRead the full policy in postr and accept it under Settings > Privacy. "
                   "Using postr after that date means you accept the updated policy."),
-            dedupe_key=f"policy:{version}",
+            dedupe_key=f"policy:{version}", data={"policyVersion": version, "effectiveDate": policy["effectiveDate"]},
         )
         sent += 1 if result.get("delivered") else 0
     last = people[-1].id if people else None
@@ -84,16 +84,66 @@ def _long_date(iso: str) -> str:
     return f"{day:%B} {day.day}, {day.year}"
 
 
+def _acceptance_ref(uid: str, version: str):
+    return db.doc(POLICY_ACCEPTANCES, f"{uid}_{hashlib.sha256(version.encode()).hexdigest()[:24]}")
+
+
+def versions(today: _dt.date) -> tuple[dict | None, dict | None]:
+    """(the version in force today, the newest one announced to take effect later), each
+    {version, summary, effectiveDate, publishedAt} or None."""
+    from google.cloud.firestore import FieldFilter, Query
+
+    keep = ("version", "summary", "effectiveDate", "publishedAt")
+
+    def newest(op: str) -> dict | None:
+        query = (db.client().collection(POLICY_VERSIONS).where(filter=FieldFilter("effectiveDate", op, today.isoformat()))
+                 .order_by("effectiveDate", direction=Query.DESCENDING).order_by("publishedAt",
+                                                                                 direction=Query.DESCENDING).limit(1))
+        found = [snap.to_dict() for snap in query.stream()]
+        return {k: found[0][k] for k in keep} if found else None
+
+    return newest("<="), newest(">")
+
+
+def status(uid: str, today: _dt.date) -> dict:
+    """What the app shows: the version in force and any announced one, each with whether
+    (and when) the person accepted it."""
+    def with_acceptance(version: dict | None) -> dict | None:
+        if version is None:
+            return None
+        snap = _acceptance_ref(uid, version["version"]).get()
+        return {**version, "accepted": snap.exists, "acceptedAt": snap.get("acceptedAt") if snap.exists else None}
+
+    in_force, upcoming = versions(today)
+    return {"current": with_acceptance(in_force), "upcoming": with_acceptance(upcoming)}
+
+
+def accept_at_sign_up(uid: str) -> str | None:
+    """Signing up accepts the policy in force (the sign-up screen shows it): recorded with
+    its time, like any acceptance. None when no version has been published yet."""
+    in_force, _ = versions(clock.now().date())
+    if in_force is None:
+        return None
+    from google.api_core.exceptions import AlreadyExists as Exists
+
+    try:
+        _acceptance_ref(uid, in_force["version"]).create(
+            {"uid": uid, "version": in_force["version"], "acceptedAt": clock.now(), "how": "sign_up"})
+    except Exists:
+        pass  # a retried hook
+    return in_force["version"]
+
+
 def accept(uid: str, version: str) -> dict:
     """Record the person's acceptance; accepting again keeps the first time."""
     from google.api_core.exceptions import AlreadyExists as Exists
 
     if not db.doc(POLICY_VERSIONS, version).get().exists:
         raise NotFound(f"There is no policy version '{version}'.")
-    ref = db.doc(POLICY_ACCEPTANCES, f"{uid}_{hashlib.sha256(version.encode()).hexdigest()[:24]}")
+    ref = _acceptance_ref(uid, version)
     now = clock.now()
     try:
-        ref.create({"uid": uid, "version": version, "acceptedAt": now})
+        ref.create({"uid": uid, "version": version, "acceptedAt": now, "how": "in_app"})
     except Exists:
         now = ref.get().get("acceptedAt")
     return {"version": version, "acceptedAt": now}

@@ -13,7 +13,11 @@ from core import clock, db
 from core.collections import PRIVACY_REQUESTS
 
 DUE_AFTER = _dt.timedelta(days=30)
-TYPES = ("export", "deletion", "correction", "message")
+TYPES = ("export", "deletion", "correction", "message", "access", "objection")
+# How a request reached us: the app itself, or recorded by an operator (policy 7.5; a
+# parent writing about a child under 13, policy 10).
+CHANNELS = ("app", "email", "parent", "post", "phone")
+REMIND_WITHIN = _dt.timedelta(days=3)
 OPEN, IN_PROGRESS, COMPLETED = "open", "in_progress", "completed"
 UNFINISHED = (OPEN, IN_PROGRESS)
 
@@ -53,6 +57,48 @@ def complete(request_id: str, *, by: str | None = None, note: str | None = None,
         changes["completedBy"] = by
     if note:
         changes["note"] = note
+    ref = db.doc(PRIVACY_REQUESTS, request_id)
+    (writer.update(ref, changes) if writer is not None else ref.update(changes))
+
+
+def record_by_operator(uid: str, kind: str, channel: str, received_at: _dt.datetime, note: str | None,
+                       by: str) -> tuple[str, dict]:
+    """A request that arrived outside the app, recorded by an operator: due 30 days from
+    when it was received, not from when it was typed in."""
+    ref, data = new(uid, kind, now=received_at, detail={"channel": channel, "recordedBy": by,
+                                                        "recordedAt": clock.now(), **({"note": note} if note else {})})
+    ref.set(data)
+    return ref.id, data
+
+
+def remind_operator() -> dict:
+    """The daily reminder: every unfinished request due within REMIND_WITHIN (or overdue)
+    in one email to the operator, at most once a day."""
+    from core import log, notify
+
+    now = clock.now()
+    due = [view(r, now) for r in unfinished() if r["dueAt"] <= now + REMIND_WITHIN]
+    if not due:
+        return {"due": 0, "overdue": 0, "email": None}
+    overdue = [r for r in due if r["overdue"]]
+    lines = [f"- {r['id']} ({r['type']}, uid {r['uid']}, channel {r['detail'].get('channel', 'app')}): due "
+             f"{r['dueAt'].astimezone(_dt.timezone.utc):%Y-%m-%d %H:%M} UTC{'  OVERDUE' if r['overdue'] else ''}"
+             for r in due]
+    status = notify.notify_operator(
+        f"[postr privacy] {len(due)} request(s) due within 3 days ({len(overdue)} overdue)",
+        "Privacy requests must be answered within 30 days (policy 7.5). These are due soon or late:\n\n"
+        + "\n".join(lines) + "\n\nComplete them with complete_privacy_request once answered.\n",
+        idempotency_key=f"privacy-reminder-{now:%Y-%m-%d}",
+    )
+    log.info("privacy: operator reminded of due requests", due=len(due), overdue=len(overdue),
+             email=status["status"])
+    return {"due": len(due), "overdue": len(overdue), "email": status["status"]}
+
+
+def record_failure(request_id: str, reason: str, *, writer=None) -> None:
+    """A request whose fulfilment failed stays open (an operator sees it among the open
+    and overdue ones, its due date unchanged), with what went wrong."""
+    changes = {"status": OPEN, "completedAt": None, "lastFailure": {"at": clock.now(), "reason": reason}}
     ref = db.doc(PRIVACY_REQUESTS, request_id)
     (writer.update(ref, changes) if writer is not None else ref.update(changes))
 

@@ -31,6 +31,7 @@ from core import account_calls, clock, db, log, notify, posts_content, posts_mod
 from core.collections import POSTS, USERS
 from core.posts_model import (CANCELLED, FAILED, PUBLISHED, PUBLISHING, SCHEDULED, TARGET_DONE, UNCONFIRMED,
                                summary_status)
+from core.users import ACTIVE
 from platforms.errors import OutcomeUnknown, PlatformError, RateLimited, Transient
 
 EARLY_SLACK = _dt.timedelta(seconds=5)  # clocks differ a little between machines
@@ -104,9 +105,19 @@ def _publish_claimed(ref, post: dict, claimed: list[str], lost: list[str]) -> di
                     outcomes[aid] = future.result()
         final = _settle(ref)
     _tell_owner(ref.id, post, outcomes)
+    _count_published(post, outcomes)
     log.info("post run", postId=ref.id, status=final.get("status"),
              targets={aid: o["status"] for aid, o in outcomes.items()})
     return {"outcome": final.get("status"), "targets": {aid: o["status"] for aid, o in outcomes.items()}}
+
+
+def _count_published(post: dict, outcomes: dict) -> None:
+    """One product event per network a post went out on (names only, never the text)."""
+    from core import analytics_product
+
+    for network in sorted({post["targets"][aid].get("network") for aid, o in outcomes.items()
+                           if o.get("status") == PUBLISHED}):
+        analytics_product.capture(post.get("uid"), analytics_product.POST_PUBLISHED, {"network": network})
 
 
 def _only_one_left(post: dict, aid: str) -> bool:
@@ -134,9 +145,18 @@ def _claim(ref, version: int | None, now: _dt.datetime, received_at: _dt.datetim
             return "not_due", [], [], post
         if post.get("recurrence"):
             return "series", [], [], post
+        targets = {aid: dict(t) for aid, t in (post.get("targets") or {}).items()}
+        due = [aid for aid, t in targets.items() if t.get("status") == SCHEDULED]
+        if due and (db.doc(USERS, post.get("uid") or "-").get(transaction=tx).to_dict() or {}).get("status") != ACTIVE:
+            # A disabled or deleted account publishes nothing more (policy 7.3, 10), and the
+            # sweeper stops looking: its pending targets end cancelled.
+            closed = {"status": CANCELLED, "error": "The postr account is closed."}
+            changes = {f"targets.{aid}.{k}": v for aid in due for k, v in closed.items()}
+            after = {aid: ({**t, **closed} if aid in due else t) for aid, t in targets.items()}
+            tx.update(ref, {**changes, **_summary(after), "cancelledReason": "account_closed"})
+            return "account_closed", [], [], post
         claimed, lost, changes = [], [], {}
         claim_id = uuid.uuid4().hex
-        targets = {aid: dict(t) for aid, t in (post.get("targets") or {}).items()}
         for aid, t in targets.items():
             retry_at = t.get("retryAt")
             if t.get("status") == SCHEDULED and (retry_at is None or retry_at <= now + EARLY_SLACK):

@@ -1,18 +1,19 @@
-"""The retention purge (policy 6): content, media, analytics and AI history of
-accounts deleted more than CONTENT_RETENTION_YEARS (2) ago are erased.
+"""The retention purge (policy 6), from the declaration (core.collections.USER_DATA):
+a deleted account's content, media, analytics and AI history go
+CONTENT_RETENTION_YEARS (2) after the deletion, its payment records
+(retention="payment") PAYMENT_RETENTION_YEARS (10) after it, and its entries in
+the privacy-request register (retention="legal") LEGAL_RETENTION_YEARS (6) after
+it; a live account's register entries go that long after they were completed.
 
-What is purged is read from the declaration (core.collections.USER_DATA):
-every collection with retention="content"; payment records
-(retention="payment") and the privacy request register (retention="legal")
-are never touched. Account deletion lists every content document it leaves
-behind under the profile marker (users/{uid}/purgeLists, core.privacy_deletion),
-and lists again a day later for what work in flight wrote after it. So a run
-finds what it deletes with one collection-group query on the lists' deletion
-time, oldest first, and never reads live data, however much of it there is;
-the lists of several accounts share a commit of up to 500 deletes.
+Account deletion lists every document it leaves behind under the profile
+marker (users/{uid}/purgeLists, core.privacy_deletion), each list with the time
+it may go (`purgeAt`), and lists again a day later for what work in flight
+wrote after it. So a run finds what it deletes with one collection-group query
+on `purgeAt`, oldest first, and never reads live data, however much of it
+there is; the lists of several accounts share a commit of up to 500 deletes.
 
 A run, in an order that keeps every stop consistent:
-1. the expired purge lists: each list's documents and the list itself in one
+1. the purge lists whose time has come: each list's documents and the list itself in one
    commit (a run's bound that falls inside a list deletes a prefix of it and
    takes those paths off the list, in the same commit);
 2. for each expired profile marker (users/{uid} with status deleted):
@@ -21,7 +22,8 @@ A run, in an order that keeps every stop consistent:
    collection by collection; its media and any export archive in Storage (listed
    only when the marker does not say there are none: deletion counts them);
    then the marker itself, last of all, so the next run still knows whose media
-   to look for.
+   to look for (the lists of longer-kept records stay under its path);
+3. register entries completed more than LEGAL_RETENTION_YEARS ago.
 A run stops after `max_deletes` deletions (PURGE_MAX_DELETES) or when stopped
 from outside; what it left is still listed or marked and the next run
 continues. A second run over the same data finds nothing: the purge is
@@ -50,6 +52,19 @@ def cutoff(now: _dt.datetime, years: int) -> _dt.datetime:
     day = now.day if (now.month, now.day) != (2, 29) else 28
     return _dt.datetime(now.year - years, now.month, day, now.hour, now.minute, now.second, now.microsecond,
                         tzinfo=now.tzinfo)
+
+
+def years_after(at: _dt.datetime, years: int) -> _dt.datetime:
+    """`years` calendar years after `at` (29 February moves to the 28th), the inverse of cutoff."""
+    day = at.day if (at.month, at.day) != (2, 29) else 28
+    return _dt.datetime(at.year + years, at.month, day, at.hour, at.minute, at.second, at.microsecond,
+                        tzinfo=at.tzinfo)
+
+
+def retention_years(kind: str) -> int:
+    """How long a deleted account's documents of each retention kind are kept (policy 6)."""
+    return {"content": settings.CONTENT_RETENTION_YEARS, "payment": settings.PAYMENT_RETENTION_YEARS,
+            "legal": settings.LEGAL_RETENTION_YEARS}[kind].value
 
 
 def content_collections() -> list[str]:
@@ -97,6 +112,7 @@ def purge(*, dry_run: bool | None = None, max_deletes: int | None = None,
         try:
             run.lists()
             run.profiles()
+            run.register()
             report.complete = True
         except _Budget:
             pass
@@ -111,6 +127,7 @@ def purge(*, dry_run: bool | None = None, max_deletes: int | None = None,
 class _Run:
     def __init__(self, report: Report, limit: int, after_batch):
         self.report, self.left, self.after_batch = report, limit, after_batch
+        self.now = clock.now()
 
     def _room(self) -> int:
         if self.left <= 0:
@@ -142,7 +159,7 @@ class _Run:
         client = db.client()
         while True:
             self._room()
-            page = list(_expired_lists(self.report.cutoff, LIST_PAGE))
+            page = list(_expired_lists(self.now, LIST_PAGE))
             self.report.read += len(page)
             batch, size, counts = client.batch(), 0, {}
             for snap in page:
@@ -186,6 +203,25 @@ class _Run:
             room = self._room()  # a bounded run never passes its bound, markers included
             self._delete([db.doc(USERS, uid) for uid in list(markers)[:room]], USERS)
 
+    def register(self) -> None:
+        """Privacy requests completed more than LEGAL_RETENTION_YEARS ago, live accounts'
+        included: the register is proof kept as long as that proof is needed, not forever."""
+        from google.cloud.firestore import FieldFilter
+
+        from core.collections import PRIVACY_REQUESTS
+
+        before = cutoff(self.now, settings.LEGAL_RETENTION_YEARS.value)
+        while True:
+            room = self._room()
+            query = (db.client().collection(PRIVACY_REQUESTS).where(filter=FieldFilter("completedAt", "<=", before))
+                     .order_by("completedAt").limit(room).select([]))
+            refs = [snap.reference for snap in query.stream()]
+            self.report.read += len(refs)
+            if refs:
+                self._delete(refs, PRIVACY_REQUESTS)
+            if len(refs) < room:
+                return
+
     def _media(self, uid: str) -> None:
         from google.api_core.exceptions import NotFound
 
@@ -223,8 +259,8 @@ class _Run:
 def _expired_lists(before: _dt.datetime, limit: int):
     from google.cloud.firestore import FieldFilter
 
-    return (db.client().collection_group(PURGE_LISTS).where(filter=FieldFilter("deletedAt", "<=", before))
-            .order_by("deletedAt").limit(limit).stream())
+    return (db.client().collection_group(PURGE_LISTS).where(filter=FieldFilter("purgeAt", "<=", before))
+            .order_by("purgeAt").limit(limit).stream())
 
 
 def _expired_markers(before: _dt.datetime, limit: int) -> dict[str, dict]:
@@ -241,7 +277,7 @@ def _count(report: Report) -> None:
 
     from core import cloud
 
-    for snap in _expired_lists(report.cutoff, 10**9):
+    for snap in _expired_lists(clock.now(), 10**9):
         for path in snap.get("paths") or []:
             what = path.split("/", 1)[0]
             report.removed[what] = report.removed.get(what, 0) + 1

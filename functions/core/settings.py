@@ -24,8 +24,15 @@ MINIMUM_AGE = IntParam("MINIMUM_AGE", default=13)
 STORAGE_BUCKET = StringParam("STORAGE_BUCKET", default="")
 TASKS_LOCATION = StringParam("TASKS_LOCATION", default="us-central1")
 
+# Google Analytics 4's Measurement Protocol API secret, and a PostHog personal API key (scope
+# person:write) to delete a person's events at account deletion; empty means off (see below).
+GA4_API_SECRET = SecretParam("GA4_API_SECRET")
+POSTHOG_PERSONAL_API_KEY = SecretParam("POSTHOG_PERSONAL_API_KEY")
+
 # Secrets each kind of entry point needs, so main.py declares them in one place.
 NOTIFY_SECRETS = [RESEND_API_KEY]
+# Every function that sends product events (core.analytics_product.capture) declares these.
+ANALYTICS_SECRETS = [GA4_API_SECRET]
 
 
 def project_id() -> str:
@@ -71,7 +78,7 @@ OAUTH_CLIENT_SECRETS = {
 OAUTH_CALLBACK_URL = StringParam(
     "OAUTH_CALLBACK_URL", default="http://127.0.0.1:5001/demo-postr/us-central1/oauth_callback"
 )
-ACCOUNT_SECRETS = [TOKEN_ENCRYPTION_KEYS, *OAUTH_CLIENT_SECRETS.values()]
+ACCOUNT_SECRETS = [TOKEN_ENCRYPTION_KEYS, *OAUTH_CLIENT_SECRETS.values(), *ANALYTICS_SECRETS]
 
 # --- billing (Stripe) --------------------------------------------------------------
 # Stripe's secret API key (sk_...) and the webhook endpoint's signing secret (whsec_...).
@@ -89,7 +96,7 @@ BILLING_GRACE_DAYS = IntParam("BILLING_GRACE_DAYS", default=7)
 PAYMENT_RETENTION_YEARS = IntParam("PAYMENT_RETENTION_YEARS", default=10)
 BILLING_SECRETS = [STRIPE_SECRET_KEY]
 # The webhook also sends notices (payment failed), so it needs the email key too.
-STRIPE_WEBHOOK_SECRETS = [STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET, RESEND_API_KEY]
+STRIPE_WEBHOOK_SECRETS = [STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET, RESEND_API_KEY, *ANALYTICS_SECRETS]
 
 # --- ai (policy 2.4: OpenAI, and xAI's Grok through its OpenAI-compatible API) ------
 # Provider API keys; an unset key means that provider's models answer UNAVAILABLE.
@@ -105,6 +112,10 @@ from firebase_functions.params import BoolParam  # noqa: E402
 
 # Years content, media, analytics and AI history are kept after an account is deleted (policy 6).
 CONTENT_RETENTION_YEARS = IntParam("CONTENT_RETENTION_YEARS", default=2)
+# Years the privacy-request register (retention="legal": proof that a person's rights were
+# honoured) is kept after a request is completed, or after the account's deletion (policy 6:
+# "legal and compliance data may be retained longer"); 6 outlasts the common limitation periods.
+LEGAL_RETENTION_YEARS = IntParam("LEGAL_RETENTION_YEARS", default=6)
 # The daily purge stops after this many deletions (documents and media files); the next run continues.
 PURGE_MAX_DELETES = IntParam("PURGE_MAX_DELETES", default=50000)
 # true: the purge only counts what it would delete, and deletes nothing.
@@ -122,7 +133,8 @@ EXPORT_LINK_MINUTES = IntParam("EXPORT_LINK_MINUTES", default=60)
 # Days an export archive is kept in Storage before it is deleted.
 EXPORT_ARCHIVE_DAYS = IntParam("EXPORT_ARCHIVE_DAYS", default=7)
 # Deleting an account revokes network tokens, cancels Stripe and sends a confirmation.
-DELETION_SECRETS = [TOKEN_ENCRYPTION_KEYS, *OAUTH_CLIENT_SECRETS.values(), STRIPE_SECRET_KEY, RESEND_API_KEY]
+DELETION_SECRETS = [TOKEN_ENCRYPTION_KEYS, *OAUTH_CLIENT_SECRETS.values(), STRIPE_SECRET_KEY, RESEND_API_KEY,
+                    POSTHOG_PERSONAL_API_KEY]
 
 # --- analytics (policy 2.3, 3, 7.4; issue 9) -----------------------------------------
 # Calls for post numbers per network, and per connected account, in one collector run
@@ -134,6 +146,18 @@ ANALYTICS_CALLS_PER_ACCOUNT = IntParam("ANALYTICS_CALLS_PER_ACCOUNT", default=30
 # host; an empty key sends nothing. Never sent for a person who opted out (policy 7.4).
 POSTHOG_PROJECT_API_KEY = StringParam("POSTHOG_PROJECT_API_KEY", default="")
 POSTHOG_HOST = StringParam("POSTHOG_HOST", default="https://us.i.posthog.com")
+# PostHog's private API, to delete a person and their events when their account is deleted
+# (policy 7.3): the project's id and a personal API key (phx_..., scope person:write); either
+# empty means PostHog is not asked (logged). The private API is on the app host
+# (us.posthog.com, eu.posthog.com), not on the ingestion host above.
+POSTHOG_PROJECT_ID = StringParam("POSTHOG_PROJECT_ID", default="")
+POSTHOG_API_HOST = StringParam("POSTHOG_API_HOST", default="https://us.posthog.com")
+# Google Analytics 4 (policy 2.4, 4.2) through the Measurement Protocol: the web data stream's
+# measurement id (G-...) and one of its Measurement Protocol API secrets; either empty sends
+# nothing. Collection in the EU: https://region1.google-analytics.com. Never sent for a person
+# who opted out (policy 7.4).
+GA4_MEASUREMENT_ID = StringParam("GA4_MEASUREMENT_ID", default="")
+GA4_BASE_URL = StringParam("GA4_BASE_URL", default="https://www.google-analytics.com")
 # Error tracking (Sentry): the project's DSN; empty sends nothing.
 SENTRY_DSN = StringParam("SENTRY_DSN", default="")
 SENTRY_ENVIRONMENT = StringParam("SENTRY_ENVIRONMENT", default="production")
@@ -143,4 +167,4 @@ SENTRY_ENVIRONMENT = StringParam("SENTRY_ENVIRONMENT", default="production")
 # HTTP function at PRIVACY_TASKS_URL's base address, signed as TASKS_SERVICE_ACCOUNT).
 POSTS_TASKS_QUEUE = StringParam("POSTS_TASKS_QUEUE", default="publish")
 # Posts publish with the tokens of connected accounts (refreshed on use) and send notices.
-PUBLISH_SECRETS = [TOKEN_ENCRYPTION_KEYS, *OAUTH_CLIENT_SECRETS.values(), RESEND_API_KEY]
+PUBLISH_SECRETS = [TOKEN_ENCRYPTION_KEYS, *OAUTH_CLIENT_SECRETS.values(), RESEND_API_KEY, *ANALYTICS_SECRETS]

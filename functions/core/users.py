@@ -47,6 +47,31 @@ def load_active(uid: str) -> tuple[object, dict]:
     return snap, data
 
 
+def active_uids(uids) -> set[str]:
+    """Which of these people have an active account (one read per person, batched):
+    the scheduled jobs do nothing for a disabled or deleted account (policy 7.3, 10)."""
+    wanted = list(dict.fromkeys(u for u in uids if u))
+    found: set[str] = set()
+    for start in range(0, len(wanted), 300):
+        refs = [db.doc(USERS, uid) for uid in wanted[start:start + 300]]
+        found.update(s.id for s in db.client().get_all(refs) if s.exists and s.get("status") == ACTIVE)
+    return found
+
+
+def onboarded(data: dict) -> bool:
+    """Whether the person has given their birth date (policy 10: nobody under 13 uses postr)."""
+    return bool((data.get("onboarding") or {}).get("birthDate"))
+
+
+def require_onboarded(data: dict) -> None:
+    from core.errors import FailedPrecondition
+
+    if not onboarded(data):
+        raise FailedPrecondition(
+            "Give your date of birth first: postr is for people aged 13 or older, and nothing beyond your "
+            "profile works until you have.", {"reason": "onboarding_required"})
+
+
 def public_view(data: dict) -> dict:
     """What the owner sees of their profile (everything they gave, nothing internal)."""
     return {

@@ -11,7 +11,7 @@ from typing import Annotated
 from pydantic import StringConstraints
 
 import platforms
-from core import account_store, clock, crypto, db, log, notify, plans, settings
+from core import account_store, clock, crypto, db, log, notify, plans, settings, users
 from core.collections import ACCOUNT_TOKENS, ACCOUNTS, MASTODON_APPS, OAUTH_STATES, PENDING_CONNECTIONS, POSTS
 from core.edge import Caller, callable_handler
 from core.errors import (Aborted, FailedPrecondition, InvalidArgument, NotFound, ResourceExhausted, Unavailable,
@@ -194,6 +194,7 @@ def connect_with_app_password(caller: Caller, payload: ConnectWithAppPassword) -
     if not db.doc(ACCOUNTS, doc_id).get().exists:
         _check_room(caller.uid, profile.get("plan"))
     doc_id, created = account_store.save(caller.uid, payload.network, who, tokens)
+    _connected(caller.uid, payload.network, created)
     log.security_event("account_connected", caller.uid, network=payload.network, accountId=doc_id, created=created)
     snap = db.doc(ACCOUNTS, doc_id).get()
     return account_store.public_view(doc_id, snap.to_dict())
@@ -251,6 +252,8 @@ def disconnect_account(caller: Caller, payload: DisconnectAccount) -> dict:
 def _revoke(doc_id: str, network: str) -> bool:
     """Revoke at the network where it can; a failure there never keeps the tokens here."""
     try:
+        if not _platform(network).revokes:
+            return False  # the network documents no way (Platform.revokes): the person removes postr there
         tokens = account_store.load_tokens(doc_id)
         if tokens is None:
             return False
@@ -344,6 +347,7 @@ def _complete(request) -> dict:
         except ResourceExhausted:
             return {"error": "plan_limit", "network": network}
     doc_id, created = account_store.save(uid, network, who, tokens)
+    _connected(uid, network, created)
     log.security_event("account_connected", uid, network=network, accountId=doc_id, created=created)
     return {"connected": network, "account": doc_id}
 
@@ -400,6 +404,7 @@ def complete_connection(caller: Caller, payload: CompleteConnection) -> dict:
     if not db.doc(ACCOUNTS, account_store.account_id(caller.uid, network, who.account_id)).get().exists:
         _check_room(caller.uid, profile.get("plan"))
     doc_id, created = account_store.save(caller.uid, network, who, chosen)
+    _connected(caller.uid, network, created)
     ref.delete()
     log.security_event("account_connected", caller.uid, network=network, accountId=doc_id, created=created)
     return account_store.public_view(doc_id, db.doc(ACCOUNTS, doc_id).get().to_dict())
@@ -436,6 +441,23 @@ def _session_uid(request) -> str | None:
 # --- scheduled refresh ------------------------------------------------------------------
 
 
+def _connected(uid: str, network: str, created: bool) -> None:
+    """A newly connected account is a product event (names only: the network)."""
+    if created:
+        from core import analytics_product
+
+        analytics_product.capture(uid, analytics_product.ACCOUNT_CONNECTED, {"network": network})
+
+
+def reseal_tokens() -> dict:
+    """Daily: sealed tokens and app secrets still under an old key move to the current
+    one (core.key_rotation), so a retired key is never needed again."""
+    from core import key_rotation
+
+    log.new_request_id()
+    return key_rotation.reseal_all()
+
+
 def refresh_expiring_tokens() -> dict:
     """Refresh every active account whose token expires within its network's
     window. An auth failure marks the account reconnect_needed and tells its
@@ -443,10 +465,13 @@ def refresh_expiring_tokens() -> dict:
     now = clock.now()
     horizon = now + max(REFRESH_AHEAD.values())
     counts = {"refreshed": 0, "reconnect_needed": 0, "deferred": 0}
-    for snap in account_store.expiring_before(horizon):
+    due = [snap for snap in account_store.expiring_before(horizon)
+           if snap.get("tokenExpiresAt") is not None
+           and snap.get("tokenExpiresAt") <= now + REFRESH_AHEAD.get(snap.get("network"), DEFAULT_REFRESH_AHEAD)]
+    owners = users.active_uids(snap.get("uid") for snap in due)  # a disabled account's tokens are left to lapse
+    for snap in due:
         network = snap.get("network")
-        expires = snap.get("tokenExpiresAt")
-        if expires is None or expires > now + REFRESH_AHEAD.get(network, DEFAULT_REFRESH_AHEAD):
+        if snap.get("uid") not in owners:
             continue
         tokens = account_store.load_tokens(snap.id)
         if tokens is None:

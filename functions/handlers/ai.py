@@ -18,7 +18,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstra
 from core import ai_history as history_store
 from core import ai_metering, ai_models, ai_networks, ai_prompts, ai_providers, clock, log, plans
 from core.edge import Caller, callable_handler
-from core.errors import FailedPrecondition, InvalidArgument, ResourceExhausted, Unavailable
+from core.errors import FailedPrecondition, InvalidArgument, PostrError, ResourceExhausted, Unavailable
 from handlers.schema import Strict, no_control
 
 _LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
@@ -181,6 +181,17 @@ class _Session:
         max_tokens = budget + self.model.reasoning_allowance
         try:
             completion = ai_providers.complete(self.model, messages, max_tokens=max_tokens, schema=schema)
+        except PostrError as exc:
+            if exc.billed is None:  # never reached the provider, or it did not bill: it costs nothing
+                ai_metering.release(reservation)
+                raise
+            # The provider answered and billed it, though the answer was of no use: metered (policy 8.1).
+            usage = ai_metering.charged(reservation, exc.billed.usage, self.model)
+            self.charges.append(usage)
+            self.receipt = ai_metering.settle(reservation, model=self.model, feature=self.feature, purpose=purpose,
+                                              usage=usage, provider_model=exc.billed.provider_model,
+                                              outcome=exc.billed.outcome)
+            raise
         except BaseException:
             ai_metering.release(reservation)
             raise

@@ -15,7 +15,10 @@ def before_user_created(event) -> None:
         db.doc(USERS, user.uid).create(profile)
     except AlreadyExists:
         pass  # a retried hook: the first attempt already made it
-    log.info("profile created", uid=user.uid)
+    from core import privacy_policy
+
+    accepted = privacy_policy.accept_at_sign_up(user.uid)  # policy 11: acceptance recorded
+    log.info("profile created", uid=user.uid, policyVersion=accepted)
 
 
 def before_user_signed_in(event) -> None:
@@ -35,3 +38,11 @@ def before_user_signed_in(event) -> None:
     if user.email and user.email != snap.get("email"):
         changes["email"] = user.email
     ref.update(changes)
+
+
+def on_profile_created(event) -> None:
+    """Firestore trigger on users/{uid} creation: the sign-up as a product event (the
+    opt-out, off by default for nobody, is checked by analytics_product itself)."""
+    from core import analytics_product
+
+    analytics_product.capture(event.params["uid"], analytics_product.SIGNED_UP)

@@ -7,12 +7,12 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, StringConstraints
 
-from core import (clock, db, log, notify, privacy_deletion, privacy_export, privacy_operators, privacy_policy,
-                  privacy_requests, privacy_tasks, retention)
-from core.collections import PRIVACY_REQUESTS, SUPPORT_MESSAGES
+from core import (clock, db, log, privacy_deletion, privacy_export, privacy_operators, privacy_policy,
+                  privacy_requests, privacy_support, privacy_tasks, retention)
+from core.collections import PRIVACY_REQUESTS, USERS
 from core.edge import Caller, callable_handler
 from core.errors import FailedPrecondition, InvalidArgument, NotFound
-from handlers.schema import Confirm, Id, IsoDate, Strict, no_control, one_line
+from handlers.schema import Confirm, Id, IsoDate, IsoDateTime, Strict, no_control, one_line
 
 
 class RequestExport(Strict):
@@ -52,6 +52,30 @@ class AcceptPolicy(Strict):
     version: Version
 
 
+class GetPolicy(Strict):
+    pass
+
+
+class RecordPrivacyRequest(Strict):
+    """A request that reached an operator outside the app (an email, a parent's letter)."""
+    type: Literal[privacy_requests.TYPES]  # type: ignore[valid-type]
+    channel: Literal["email", "parent", "post", "phone"]
+    email: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=254),
+                     AfterValidator(one_line)] | None = None
+    uid: Id | None = None
+    receivedAt: IsoDateTime | None = None
+    note: Annotated[str, StringConstraints(max_length=1000), AfterValidator(no_control)] | None = None
+
+
+class ListSupportMessages(Strict):
+    limit: int = Field(default=100, ge=1, le=500)
+
+
+class CloseSupportMessage(Strict):
+    messageId: Id
+    note: Annotated[str, StringConstraints(max_length=1000), AfterValidator(no_control)] | None = None
+
+
 class SendSupportMessage(Strict):
     topic: Literal["support", "feedback", "privacy"] = "support"
     subject: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
@@ -63,12 +87,12 @@ class SendSupportMessage(Strict):
 # --- export (7.1) ---------------------------------------------------------------------
 
 
-@callable_handler(RequestExport)
+@callable_handler(RequestExport, before_onboarding=True)
 def request_export(caller: Caller, _payload: RequestExport) -> dict:
     return privacy_export.start(caller.uid)
 
 
-@callable_handler(GetExport)
+@callable_handler(GetExport, before_onboarding=True)
 def get_export(caller: Caller, payload: GetExport) -> dict:
     return privacy_export.latest(caller.uid, payload.exportId)
 
@@ -87,7 +111,7 @@ def build_export(request):
 # --- deletion (7.3) -------------------------------------------------------------------
 
 
-@callable_handler(DeleteAccount)
+@callable_handler(DeleteAccount, before_onboarding=True)
 def delete_account(caller: Caller, _payload: DeleteAccount) -> dict:
     privacy_deletion.check_recent_sign_in(caller.auth_time)
     return privacy_deletion.delete(caller.uid)
@@ -117,7 +141,7 @@ def purge_expired_accounts(_event=None) -> dict:
 # --- the request register (7.5) --------------------------------------------------------------
 
 
-@callable_handler(ListPrivacyRequests)
+@callable_handler(ListPrivacyRequests, before_onboarding=True)
 def list_privacy_requests(caller: Caller, payload: ListPrivacyRequests) -> dict:
     privacy_operators.require(caller)
     now = clock.now()
@@ -127,7 +151,7 @@ def list_privacy_requests(caller: Caller, payload: ListPrivacyRequests) -> dict:
     return {"requests": chosen[:payload.limit], "counts": {"open": len(views), "overdue": len(overdue)}}
 
 
-@callable_handler(CompletePrivacyRequest)
+@callable_handler(CompletePrivacyRequest, before_onboarding=True)
 def complete_privacy_request(caller: Caller, payload: CompletePrivacyRequest) -> dict:
     privacy_operators.require(caller)
     snap = db.doc(PRIVACY_REQUESTS, payload.requestId).get() if payload.requestId.isalnum() else None
@@ -140,10 +164,49 @@ def complete_privacy_request(caller: Caller, payload: CompletePrivacyRequest) ->
     return privacy_requests.view({"id": snap.id, **db.doc(PRIVACY_REQUESTS, snap.id).get().to_dict()}, clock.now())
 
 
+@callable_handler(RecordPrivacyRequest, before_onboarding=True)
+def record_privacy_request(caller: Caller, payload: RecordPrivacyRequest) -> dict:
+    """An operator records a request that arrived by email, post or phone, or from a
+    parent for a child under 13: on the register with its 30-day due date from receipt."""
+    privacy_operators.require(caller)
+    uid = _person(payload.uid, payload.email)
+    now = clock.now()
+    received = payload.receivedAt or now
+    if received > now:
+        raise InvalidArgument("'receivedAt' is in the future.")
+    request_id, data = privacy_requests.record_by_operator(uid, payload.type, payload.channel, received,
+                                                           payload.note, caller.uid)
+    log.info("privacy: request recorded by an operator", privacyRequestId=request_id, operator=caller.uid,
+             channel=payload.channel, type=payload.type)
+    return privacy_requests.view({"id": request_id, **data}, now)
+
+
+def _person(uid: str | None, email: str | None) -> str:
+    """The account a request is about, by uid or by the address it signs in with."""
+    from firebase_admin import auth
+
+    if bool(uid) == bool(email):
+        raise InvalidArgument("Give the person's account by 'uid' or by 'email', one of the two.")
+    if uid:
+        if not db.doc(USERS, uid).get().exists:
+            raise NotFound("No postr account has that uid.")
+        return uid
+    try:
+        return auth.get_user_by_email(email).uid
+    except (auth.UserNotFoundError, ValueError):
+        raise NotFound("No postr account signs in with that address. Record the request with the account's uid "
+                       "if the person gave it, or ask them which address they use.") from None
+
+
+def remind_privacy_requests(_event=None) -> dict:
+    log.new_request_id()
+    return privacy_requests.remind_operator()
+
+
 # --- policy versions (11) -----------------------------------------------------------------
 
 
-@callable_handler(PublishPolicyVersion)
+@callable_handler(PublishPolicyVersion, before_onboarding=True)
 def publish_policy_version(caller: Caller, payload: PublishPolicyVersion) -> dict:
     privacy_operators.require(caller)
     if payload.effectiveDate < clock.now().date():
@@ -161,7 +224,13 @@ def announce_policy_version(request):
     return _reply(200, privacy_policy.announce_page(body["version"], body["after"], body["page"]))
 
 
-@callable_handler(AcceptPolicy)
+@callable_handler(GetPolicy, before_onboarding=True)
+def get_policy(caller: Caller, _payload: GetPolicy) -> dict:
+    """The policy version in force and any announced one, each with whether the person accepted it."""
+    return privacy_policy.status(caller.uid, clock.now().date())
+
+
+@callable_handler(AcceptPolicy, before_onboarding=True)
 def accept_policy(caller: Caller, payload: AcceptPolicy) -> dict:
     return privacy_policy.accept(caller.uid, payload.version)
 
@@ -169,37 +238,28 @@ def accept_policy(caller: Caller, payload: AcceptPolicy) -> dict:
 # --- support and feedback (2.1) ---------------------------------------------------------------
 
 
-@callable_handler(SendSupportMessage)
+@callable_handler(SendSupportMessage, before_onboarding=True)
 def send_support_message(caller: Caller, payload: SendSupportMessage) -> dict:
-    """Stored, then emailed to the operator. A message on a privacy topic is also a
-    privacy request (policy 7.5), open until an operator completes it."""
+    """Stored, then emailed to the operator (core.privacy_support)."""
     _, profile = caller.profile()
-    now = clock.now()
-    ref = db.client().collection(SUPPORT_MESSAGES).document()
-    message = {"uid": caller.uid, "topic": payload.topic, "subject": payload.subject, "message": payload.message,
-               "email": profile.get("email"), "createdAt": now, "operatorEmail": {"status": "pending"},
-               "privacyRequestId": None}
-    batch = db.client().batch()
-    if payload.topic == "privacy":
-        request_ref, request = privacy_requests.new(caller.uid, "message", ref=ref.id, now=now)
-        message["privacyRequestId"] = request_ref.id
-        batch.create(request_ref, request)
-    batch.create(ref, message)
-    batch.commit()
-    sender = f"{profile.get('displayName') or 'A postr user'} <{profile.get('email') or 'no email'}>"
-    status = notify.notify_operator(
-        f"[postr {payload.topic}] {payload.subject}",
-        f"From: {sender}\nuid: {caller.uid}\nTopic: {payload.topic}\nMessage id: {ref.id}\n"
-        + (f"Privacy request: {message['privacyRequestId']} (answer within 30 days)\n" if message["privacyRequestId"]
-           else "")
-        + f"\n{payload.message}\n",
-        idempotency_key=f"support-{ref.id}",
-    )
-    ref.update({"operatorEmail": status})
-    log.info("privacy: support message stored", uid=caller.uid, supportMessageId=ref.id, topic=payload.topic,
-             operatorEmail=status["status"])
-    return {"id": ref.id, "createdAt": now, "privacyRequestId": message["privacyRequestId"],
-            "dueAt": now + privacy_requests.DUE_AFTER if message["privacyRequestId"] else None}
+    return privacy_support.store_and_send(caller.uid, profile, payload.topic, payload.subject, payload.message)
+
+
+@callable_handler(ListSupportMessages, before_onboarding=True)
+def list_support_messages(caller: Caller, payload: ListSupportMessages) -> dict:
+    privacy_operators.require(caller)
+    return {"messages": privacy_support.list_open(payload.limit)}
+
+
+@callable_handler(CloseSupportMessage, before_onboarding=True)
+def close_support_message(caller: Caller, payload: CloseSupportMessage) -> dict:
+    privacy_operators.require(caller)
+    return privacy_support.close(payload.messageId, caller.uid, payload.note)
+
+
+def retry_support_emails(_event=None) -> dict:
+    log.new_request_id()
+    return privacy_support.resend_unsent()
 
 
 def _reply(status: int, body: dict):

@@ -60,13 +60,13 @@ class CompleteOnboarding(Strict):
     birthDate: IsoDate = Field(description="YYYY-MM-DD")
 
 
-@callable_handler(GetProfile)
+@callable_handler(GetProfile, before_onboarding=True)
 def get_profile(caller: Caller, _payload: GetProfile) -> dict:
     _, data = caller.profile()
     return users.public_view(data)
 
 
-@callable_handler(UpdateProfile)
+@callable_handler(UpdateProfile, before_onboarding=True)
 def update_profile(caller: Caller, payload: UpdateProfile) -> dict:
     given = payload.model_dump(exclude_unset=True)
     if not given:
@@ -101,7 +101,7 @@ def _write_correction(uid: str, ref, changes: dict, corrected: list[str]) -> Non
     batch.commit()
 
 
-@callable_handler(CompleteOnboarding)
+@callable_handler(CompleteOnboarding, before_onboarding=True)
 def complete_onboarding(caller: Caller, payload: CompleteOnboarding) -> dict:
     snap, data = caller.profile()
     tz = zoneinfo.ZoneInfo(data.get("settings", {}).get("timezone") or "UTC")
@@ -124,22 +124,20 @@ def complete_onboarding(caller: Caller, payload: CompleteOnboarding) -> dict:
     corrected = ["birthDate"] if previous and previous != born.isoformat() else []
     _write_correction(caller.uid, snap.reference,
                       {"onboarding.completedAt": clock.now(), "onboarding.birthDate": born.isoformat()}, corrected)
+    if not previous:
+        from core import analytics_product
+
+        analytics_product.capture(caller.uid, analytics_product.ONBOARDED)
     _, data = users.load_active(caller.uid)  # as written
     return users.public_view(data)
 
 
 def _disable_underage(uid: str, snap) -> None:
-    """Policy 10: we keep no birth date of a child, and the account cannot be used."""
-    from firebase_admin import auth
+    """Policy 10: an account of someone under the minimum age stops everything it set in
+    motion and its data goes as a deletion request's would (tokens revoked at the
+    networks, posts cancelled, subscription cancelled, Auth user deleted, content
+    purged after the retention period); the birth date given is never written."""
+    from core import privacy_deletion
 
-    snap.reference.update(
-        {
-            "status": users.DISABLED,
-            "disabledReason": "under_minimum_age",
-            "disabledAt": clock.now(),
-            "onboarding.birthDate": None,
-        }
-    )
-    auth.update_user(uid, disabled=True)
-    auth.revoke_refresh_tokens(uid)
-    log.security_event("account_disabled", uid, reason="under_minimum_age")
+    log.security_event("account_disabled", uid, reason=privacy_deletion.UNDER_MINIMUM_AGE)
+    privacy_deletion.delete(uid, reason=privacy_deletion.UNDER_MINIMUM_AGE)

@@ -98,3 +98,14 @@ def test_connect_and_disconnect_are_security_events_without_secrets(call, user, 
     assert events == ["account_connect_started", "account_connected", "account_disconnected"]
     logged = out.out + out.err
     assert tokens.access_token not in logged and tokens.refresh_token not in logged
+
+
+def test_a_disabled_accounts_tokens_are_not_refreshed(call, user, db, x_fake, callback):
+    account_id = connect_x(call, user, x_fake, callback)
+    before = account_store.load_tokens(account_id)
+    expires = db.collection("accounts").document(account_id).get().get("tokenExpiresAt")
+    token_calls = len(x_fake.received("POST", "/2/oauth2/token"))
+    db.collection("users").document(user.uid).update({"status": "disabled"})
+    run_refresh_at(expires - dt.timedelta(minutes=10))
+    assert account_store.load_tokens(account_id).access_token == before.access_token
+    assert len(x_fake.received("POST", "/2/oauth2/token")) == token_calls  # X was not asked

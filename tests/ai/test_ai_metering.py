@@ -100,13 +100,9 @@ def test_a_reservation_covers_the_calls_real_tokens(call, user, openai_fake, led
     (lambda f: f.quota_exhausted(), "UNAVAILABLE", 1),
     (lambda f: f.policy_violation("invalid_prompt"), "INVALID_ARGUMENT", 1),
     (lambda f: f.policy_violation("content_policy_violation"), "INVALID_ARGUMENT", 1),
-    (lambda f: f.refuse(), "INVALID_ARGUMENT", 1),
-    (lambda f: f.answer("this is not json"), "UNAVAILABLE", 1),
-    (lambda f: f.answer({"hashtags": ["w"] * 300}), "UNAVAILABLE", 1),
-], ids=["500", "503", "timeout", "429", "quota", "invalid_prompt", "content_policy", "refusal", "broken_schema",
-        "cut_off"])
-def test_a_failed_call_costs_nothing(call, user, openai_fake, ledger, counter, history_docs, script, error_status,
-                                     requests):
+], ids=["500", "503", "timeout", "429", "quota", "invalid_prompt", "content_policy"])
+def test_a_call_the_provider_did_not_bill_costs_nothing(call, user, openai_fake, ledger, counter, history_docs,
+                                                        script, error_status, requests):
     script(openai_fake)
     status, body = call("ai_hashtags", {"text": "Our new bakery opens Monday", "network": "x"}, user.token)
     assert body["error"]["status"] == error_status, body
@@ -117,13 +113,39 @@ def test_a_failed_call_costs_nothing(call, user, openai_fake, ledger, counter, h
     assert month["tokens"] == 0 and nothing_held(month)
 
 
+@pytest.mark.parametrize("script, error_status, outcome", [
+    (lambda f: f.refuse(), "INVALID_ARGUMENT", "refused"),
+    (lambda f: f.answer("this is not json"), "UNAVAILABLE", "answer_unreadable"),
+    (lambda f: f.answer({"hashtags": ["w"] * 300}), "UNAVAILABLE", "answer_cut_off"),
+    (lambda f: f.answer({"tags": []}), "UNAVAILABLE", "answer_unreadable"),
+], ids=["refusal", "broken_schema", "cut_off", "wrong_shape"])
+def test_an_answer_the_provider_billed_is_metered_though_it_was_of_no_use(call, user, openai_fake, ledger, counter,
+                                                                          history_docs, script, error_status, outcome):
+    """Policy 8.1: every call the provider billed is in the ledger with its tokens and
+    outcome, and counts toward the plan's allowance; no history entry (nothing came back)."""
+    script(openai_fake)
+    status, body = call("ai_hashtags", {"text": "Our new bakery opens Monday", "network": "x"}, user.token)
+    assert body["error"]["status"] == error_status, body
+    [request] = openai_fake.completions()
+    [entry] = ledger(user.uid)
+    assert entry["outcome"] == outcome and entry["feature"] == "hashtags"
+    assert entry["promptTokens"] == prompt_words(request) > 0
+    assert entry["totalTokens"] == entry["promptTokens"] + entry["completionTokens"]
+    assert entry["costNanoUsd"] == entry["promptTokens"] * 150 + entry["completionTokens"] * 600
+    month = counter(user.uid)
+    assert month["tokens"] == entry["totalTokens"] and month["calls"] == 1 and nothing_held(month)
+    assert history_docs(user.uid) == []
+
+
 def test_a_plain_answer_cut_off_by_its_token_budget_is_not_passed_on(call, user, openai_fake, ledger, counter):
     openai_fake.answer(" ".join(["word"] * 400))  # more than the 256 tokens a short text's rewrite may take
     status, body = call("ai_enhance", {"text": "hello", "instruction": "longer"}, user.token)
     assert status == 503
     assert body["error"]["details"] == {"reason": "answer_cut_off"}
     assert openai_fake.completions()[0]["max_completion_tokens"] == 256
-    assert ledger(user.uid) == [] and counter(user.uid)["tokens"] == 0
+    [entry] = ledger(user.uid)  # cut off at the budget: billed for the 256 tokens written
+    assert entry["outcome"] == "answer_cut_off" and entry["completionTokens"] == 256
+    assert counter(user.uid)["tokens"] == entry["totalTokens"]
 
 
 def test_retries_are_bounded_then_unavailable_with_a_message(call, user, openai_fake):

@@ -239,3 +239,20 @@ def test_a_follower_count_the_network_hides_stays_unknown(epoch, uid, connect, d
             analytics_collect.collect_followers(epoch, accounts=[db.collection("accounts").document(account).get()])
     doc = db.collection("metrics").document(f"account__{account}__{epoch.date().isoformat()}").get().to_dict()
     assert doc["followers"] is None  # hidden: unknown, not 0
+
+
+def test_a_closed_accounts_posts_and_followers_are_not_read(epoch, uid, connect, seed_post, db, x_fake, x_tokens,
+                                                             x_post, snapshots, tracker):
+    tokens = x_tokens()
+    account = connect(uid, "x", tokens)
+    net_id = x_post(tokens, like_count=3)
+    post = seed_post(uid, {account: ("x", net_id, epoch)})
+    db.collection("users").document(uid).update({"status": "disabled"})
+
+    run_at(epoch + H)
+    assert reads(x_fake, net_id) == 0 and snapshots(post) == []
+    assert tracker(post, account)["endedReason"] == "owner_inactive"
+    with clock.frozen(epoch + H):
+        report = analytics_collect.collect_followers(epoch + H,
+                                                     accounts=[db.collection("accounts").document(account).get()])
+    assert report.followers == 0 and x_fake.received("GET", r"/2/users/me") == []

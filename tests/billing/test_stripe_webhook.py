@@ -388,3 +388,36 @@ def test_an_older_sync_stopped_at_the_wrong_moment_cannot_undo_a_newer_one(db, u
     assert plan_claim(user.uid) == "free"
     assert _active_accounts(db, user.uid) == 3
     assert "enforcing" not in subscription_doc(db, user.uid) or subscription_doc(db, user.uid)["enforcing"] is None
+
+
+def test_no_card_data_is_stored_from_what_stripe_sends(db, user, stripe_fake, deliver, checkout):
+    """Policy 4.2: Stripe's events carry card details (brand, last four digits, expiry,
+    fingerprint, the cardholder's name and postcode); none of it is stored anywhere."""
+    from fakes.stripe import card_charge, card_payment_method
+
+    made = checkout(user, "pro")
+    card = card_payment_method(made["subscription"]["customer"])
+    renewed = stripe_fake.pay_renewal(made["subscription"]["id"])
+    charge = card_charge(renewed["invoice"], card)
+    events = [stripe_fake.event("payment_method.attached", card), stripe_fake.event("charge.succeeded", charge),
+              stripe_fake.event("invoice.paid", {**renewed["invoice"], "default_payment_method": card}),
+              stripe_fake.event("customer.subscription.updated",
+                                {**renewed["subscription"], "default_payment_method": card})]
+    for event in events:
+        assert deliver(event)[0] == 200
+    records = [db.collection("billingEvents").document(e["id"]).get() for e in events]
+    assert all(r.exists for r in records)  # all four recorded: the scan below reads what was stored
+    stored = json.dumps([r.to_dict() for r in records] +
+                        [d.to_dict() for name in ("billingEvents", "subscriptions", "billingCustomers", "users",
+                                                  "notifications") for d in owned_snaps(db, name, user.uid)],
+                        default=str)
+    for secret in ("4242", "Xt5EWLLDS7FJjR1c", "2031", "visa", "Ada Lovelace", "75011", "582021096104040"):
+        assert secret not in stored, secret
+
+
+def owned_snaps(db, collection, uid):
+    from google.cloud.firestore import FieldFilter
+
+    if collection == "users":
+        return [db.collection("users").document(uid).get()]
+    return list(db.collection(collection).where(filter=FieldFilter("uid", "==", uid)).stream())

@@ -526,3 +526,22 @@ def test_a_move_while_the_claim_holds_the_post_is_refused_or_wins_never_both(cal
     else:
         assert answer["error"]["status"] in ("FAILED_PRECONDITION", "ABORTED"), answer
         assert outcome["outcome"] == "published" and len(statuses(mastodon)) == 1
+
+
+@pytest.mark.parametrize("status", ["disabled", "deleted"])
+def test_a_closed_accounts_posts_publish_neither_by_task_nor_by_sweeper(call, user, mastodon, connect, run_task,
+                                                                        clock_at, db, status):
+    from handlers import posts
+
+    a = connect(user, mastodon)
+    at = _when()
+    post = _create(call, user, [a], at)
+    db.collection("users").document(user.uid).update({"status": status})
+    clock_at(at + _dt.timedelta(seconds=1))
+    assert run_task(post["id"], 1)[1] == {"outcome": "account_closed"}
+    saved = _post(db, post["id"])
+    assert saved["status"] == "cancelled" and saved["dueAt"] is None
+    assert saved["targets"][a]["status"] == "cancelled"
+    clock_at(at + _dt.timedelta(minutes=5))
+    assert post["id"] not in posts.sweep_due_posts()["outcomes"]
+    assert statuses(mastodon) == []

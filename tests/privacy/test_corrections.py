@@ -17,7 +17,7 @@ def corrections(db, uid: str) -> list[dict]:
 
 
 def test_every_field_the_person_gave_is_correctable_and_each_correction_is_recorded(call, db, new_user):
-    person = new_user("Wrong Name")
+    person = new_user("Wrong Name", onboarded=False)  # gives a first birth date below
     corrected = {"displayName": "Right Name", "timezone": "Europe/Paris", "locale": "pt-BR",
                  "marketingEmails": True, "productAnalytics": False, "publishEmails": False,
                  "preferredAiModel": "openai:gpt-4o-mini"}

@@ -30,20 +30,75 @@ def collection_constants() -> dict[str, str]:
     return found
 
 
+def _sources() -> dict[str, ast.Module]:
+    """Every module of functions/ by its dotted name (core.collections, handlers.posts...)."""
+    found = {}
+    for path in sorted(FUNCTIONS.rglob("*.py")):
+        if "venv" not in path.parts:
+            parts = path.relative_to(FUNCTIONS).with_suffix("").parts
+            found[".".join(p for p in parts if p != "__init__")] = ast.parse(path.read_text())
+    return found
+
+
+def _resolver(modules: dict[str, ast.Module]):
+    """resolve(module, name) -> the string a constant holds, following the module's own
+    assignments and its `from x import NAME` and `from x import module` imports."""
+    own: dict[str, dict[str, str]] = {}
+    imported: dict[str, dict[str, tuple[str, str]]] = {}
+    aliases: dict[str, dict[str, str]] = {}
+    for name, tree in modules.items():
+        own[name], imported[name], aliases[name] = {}, {}, {}
+        for node in tree.body:
+            if isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant) \
+                    and isinstance(node.value.value, str):
+                for target in node.targets:
+                    if isinstance(target, ast.Name):
+                        own[name][target.id] = node.value.value
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                for alias in node.names:
+                    local = alias.asname or alias.name
+                    if f"{node.module}.{alias.name}" in modules:
+                        aliases[name][local] = f"{node.module}.{alias.name}"
+                    else:
+                        imported[name][local] = (node.module, alias.name)
+
+    def resolve(module: str, const: str, depth: int = 0) -> str | None:
+        if depth > 5 or module not in own:
+            return None
+        if const in own[module]:
+            return own[module][const]
+        if const in imported[module]:
+            return resolve(*imported[module][const], depth + 1)
+        return None
+
+    return resolve, aliases
+
+
+COLLECTION_CALLS = ("collection", "doc", "collection_group")
+
+
 def names_used_in_code() -> set[tuple[str, str]]:
-    """Every literal string passed as a collection name anywhere in functions/:
-    client().collection("x") and db.doc("x", id)."""
+    """Every collection name the code passes to client().collection(x), .collection_group(x)
+    or db.doc(x, id), wherever it is defined: a literal, or a constant (NAME or module.NAME)
+    resolved through the module's own imports. A constant that cannot be resolved is
+    reported as "?NAME"."""
+    modules = _sources()
+    resolve, aliases = _resolver(modules)
     used = set()
-    for path in FUNCTIONS.rglob("*.py"):
-        if "venv" in path.parts:
-            continue
-        for node in ast.walk(ast.parse(path.read_text())):
-            if not isinstance(node, ast.Call) or not node.args or not isinstance(node.func, ast.Attribute):
+    for module, tree in modules.items():
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.Call) or not node.args or not isinstance(node.func, ast.Attribute) \
+                    or node.func.attr not in COLLECTION_CALLS:
                 continue
             first = node.args[0]
-            if node.func.attr in ("collection", "doc") and isinstance(first, ast.Constant) \
-                    and isinstance(first.value, str):
-                used.add((first.value, str(path.relative_to(FUNCTIONS))))
+            if isinstance(first, ast.Constant) and isinstance(first.value, str):
+                used.add((first.value, module))
+            elif isinstance(first, ast.Name) and first.id.isupper():
+                used.add((resolve(module, first.id) or f"?{first.id}", module))
+            elif isinstance(first, ast.Attribute) and first.attr.isupper() and isinstance(first.value, ast.Name):
+                target = aliases[module].get(first.value.id)
+                used.add(((resolve(target, first.attr) if target else None) or f"?{first.attr}", module))
     return used
 
 
@@ -58,8 +113,16 @@ def test_every_collection_constant_is_declared_one_way_or_the_other():
 
 def test_the_code_names_collections_only_through_declared_constants():
     known = set(collection_constants().values())
-    stray = sorted((name, where) for name, where in names_used_in_code() if name not in known)
+    used = names_used_in_code()
+    assert {"posts", "users", "purgeLists", "aiUsageMonthly"} <= {name for name, _ in used}  # the scan sees them
+    stray = sorted((name, where) for name, where in used if name not in known)
     assert not stray, f"collection names used in code but not in core/collections.py: {stray}"
+
+
+def test_every_collection_the_code_names_is_declared_wherever_its_constant_lives():
+    declared = set(model.USER_DATA) | set(model.NOT_USER_DATA)
+    undeclared = sorted((name, where) for name, where in names_used_in_code() if name not in declared)
+    assert not undeclared, f"collections the code uses but USER_DATA / NOT_USER_DATA do not declare: {undeclared}"
 
 
 def test_declarations_are_well_formed():

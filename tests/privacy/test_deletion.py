@@ -65,10 +65,17 @@ def test_deletion_leaves_no_token_no_auth_user_no_pii_and_nothing_pending(call, 
             assert owned(db, name, user.uid) == [], f"{name} still holds token material"
     assert owned(db, "accounts", user.uid) == []
 
-    # Stripe: cancelled now, not at the period's end.
+    # Stripe: cancelled now, not at the period's end; the customer (email, payment methods) deleted,
+    # the invoices kept as the payment records they are, and our record keeps the id only.
     sub = stripe_fake.subscriptions[full_account["subscription"]]
     assert sub["status"] == "canceled" and sub["ended_at"] is not None
     assert stripe_fake.received("DELETE", f"/v1/subscriptions/{full_account['subscription']}")
+    customer_id = sub["customer"]
+    assert stripe_fake.received("DELETE", f"/v1/customers/{customer_id}")
+    assert stripe_fake.customers[customer_id] == {"id": customer_id, "object": "customer", "deleted": True}
+    assert any(i["customer"] == customer_id for i in stripe_fake.invoices.values())
+    [record] = owned(db, "billingCustomers", user.uid)
+    assert set(record.to_dict()) <= {"uid", "stripeCustomerId", "claimedAt", "createdAt", "customerDeletedAt"}
 
     # No Auth user; no way back in with the password.
     with pytest.raises(auth.UserNotFoundError):
@@ -81,7 +88,9 @@ def test_deletion_leaves_no_token_no_auth_user_no_pii_and_nothing_pending(call, 
 
     # The profile is a marker with no personal data.
     profile = db.collection("users").document(user.uid).get().to_dict()
-    assert set(profile) == {"uid", "status", "deletedAt", "plan", "deletionRequestId", "mediaObjects", "lateSweepAt"}
+    assert set(profile) == {"uid", "status", "deletedAt", "deletedReason", "plan", "deletionRequestId", "mediaObjects",
+                            "lateSweepAt"}
+    assert profile["deletedReason"] == "requested"
     assert profile["mediaObjects"] == 1
     assert profile["status"] == "deleted"
     assert user["email"] not in repr(profile) and "1990" not in repr(profile)

@@ -131,6 +131,28 @@ def test_a_repeated_delivery_builds_and_tells_once(call, user, db, tasks, signin
     assert tasks.deliver("build_export", {"nope": 1})[0] == 400
 
 
+def test_a_failed_export_leaves_its_request_open_with_why_and_tells_the_person(call, user, db, tasks, signing,
+                                                                              outbox, monkeypatch):
+    from core import privacy_export
+
+    def broken(uid, export_id):
+        raise OSError("storage refused the archive")
+
+    monkeypatch.setattr(privacy_export, "_write_archive", broken)
+    _, body = call("request_export", {}, user.token)
+    export_id = body["result"]["exportId"]
+    outcomes = [tasks.deliver("build_export", {"exportId": export_id})[1]["outcome"]
+                for _ in range(privacy_export.MAX_ATTEMPTS)]
+    assert outcomes == ["retry"] * (privacy_export.MAX_ATTEMPTS - 1) + ["failed"]
+    [request] = [d.to_dict() for d in owned(db, "privacyRequests", user.uid) if d.to_dict().get("type") == "export"]
+    assert request["status"] == "open" and request["completedAt"] is None
+    assert request["lastFailure"]["reason"] == "OSError"
+    assert [n.get("kind") for n in owned(db, "notifications", user.uid)] == ["export_failed"]
+    assert any("could not be prepared" in m["subject"] for m in outbox.sent_to(user["email"]))
+    # The operator sees it among the open requests; the person may ask again.
+    assert call("request_export", {}, user.token)[0] == 200
+
+
 def test_get_export_gives_a_fresh_link_to_the_owner_only(call, new_user, db, tasks, signing):
     alice, bob = new_user("Alice"), new_user("Bob")
     status, body = call("get_export", {}, alice.token)

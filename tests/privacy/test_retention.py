@@ -196,7 +196,8 @@ def test_what_lands_after_a_deletion_is_listed_a_day_later_and_purged_with_the_r
         report = retention.purge(dry_run=False)
     assert report["complete"] and report["removed"]["notifications"] >= 1
     assert set(remaining(db, user.uid)) <= {"privacyRequests"}
-    assert list(marker.collection("purgeLists").stream()) == []
+    # The content lists went with the content; the register's entry stays its own, longer time.
+    assert {snap.get("retention") for snap in marker.collection("purgeLists").stream()} == {"legal"}
 
 
 def test_a_bound_inside_a_purge_list_takes_a_prefix_and_the_next_run_the_rest(call, db, user, sign_in):
@@ -212,7 +213,7 @@ def test_a_bound_inside_a_purge_list_takes_a_prefix_and_the_next_run_the_rest(ca
     deleted_at = dt.datetime.fromtimestamp(marker.get().get("deletedAt").timestamp(), dt.timezone.utc)
     with clock.frozen(deleted_at + dt.timedelta(days=1, minutes=1)):
         privacy.resume_account_deletions()
-    [one_list] = marker.collection("purgeLists").stream()
+    [one_list] = [snap for snap in marker.collection("purgeLists").stream() if snap.get("retention") == "content"]
     paths = one_list.get("paths")
     assert len(paths) >= 40
 
@@ -229,3 +230,50 @@ def test_a_bound_inside_a_purge_list_takes_a_prefix_and_the_next_run_the_rest(ca
         final = retention.purge(dry_run=False)
     assert final["complete"] is True
     assert set(remaining(db, user.uid)) <= {"privacyRequests"}
+
+
+def test_payment_records_and_the_register_are_kept_their_own_times_then_purged(call, db, user, sign_in):
+    """Policy 6: content goes two years after the deletion, the privacy-request register
+    six (LEGAL_RETENTION_YEARS), payment records ten (PAYMENT_RETENTION_YEARS), and a live
+    account's register entries six years after they were completed."""
+    db.collection("billingEvents").document(f"evt_{user.uid}").set({"uid": user.uid, "type": "invoice.paid"})
+    db.collection("subscriptions").document(user.uid).set({"uid": user.uid, "status": "canceled"})
+    db.collection("posts").document(f"p-{user.uid}").set({"uid": user.uid, "status": "published", "targets": {}})
+    status, body = call("delete_account", {"confirm": True}, sign_in(user))
+    assert status == 200, body
+    deleted_at = dt.datetime.fromtimestamp(
+        db.collection("users").document(user.uid).get().get("deletedAt").timestamp(), dt.timezone.utc)
+
+    def left() -> set[str]:
+        return set(remaining(db, user.uid)) - {"media"}
+
+    def purge_after(years: int, days: int = 1) -> None:
+        with clock.frozen(deleted_at.replace(year=deleted_at.year + years) + dt.timedelta(days=days)):
+            assert retention.purge(dry_run=False)["complete"] is True
+
+    purge_after(2, days=-1)
+    assert {"posts", "privacyRequests", "billingEvents", "subscriptions"} <= left()
+    purge_after(2)
+    assert left() == {"privacyRequests", "billingEvents", "subscriptions"}
+    purge_after(6, days=-1)
+    assert left() == {"privacyRequests", "billingEvents", "subscriptions"}
+    purge_after(6)
+    assert left() == {"billingEvents", "subscriptions"}
+    purge_after(10, days=-1)
+    assert left() == {"billingEvents", "subscriptions"}
+    purge_after(10)
+    assert left() == set()
+
+
+def test_a_live_accounts_register_entries_go_six_years_after_completion(db, user):
+    from core import privacy_requests
+
+    with clock.frozen(dt.datetime(2024, 3, 1, tzinfo=dt.timezone.utc)):
+        old = privacy_requests.record_correction(user.uid, ["timezone"])
+    with clock.frozen(dt.datetime(2029, 3, 1, tzinfo=dt.timezone.utc)):
+        recent = privacy_requests.record_correction(user.uid, ["locale"])
+    with clock.frozen(dt.datetime(2030, 3, 2, tzinfo=dt.timezone.utc)):
+        retention.purge(dry_run=False)
+    assert not db.collection("privacyRequests").document(old).get().exists
+    assert db.collection("privacyRequests").document(recent).get().exists
+    assert db.collection("users").document(user.uid).get().get("status") == "active"

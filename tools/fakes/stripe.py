@@ -128,6 +128,7 @@ class StripeFake(FakeServer):
         api = [
             ("POST", r"/v1/customers", self._create_customer),
             ("GET", r"/v1/customers/(?P<id>[^/]+)", self._get_customer),
+            ("DELETE", r"/v1/customers/(?P<id>[^/]+)", self._delete_customer),
             ("POST", r"/v1/checkout/sessions", self._create_session),
             ("GET", r"/v1/checkout/sessions/(?P<id>[^/]+)", self._get_session),
             ("POST", r"/v1/billing_portal/sessions", self._create_portal_session),
@@ -226,7 +227,24 @@ class StripeFake(FakeServer):
         return copy.deepcopy(customer)
 
     def _get_customer(self, req: Request, p: dict) -> dict:
-        return copy.deepcopy(self._find(self.customers, req.match["id"], "customer"))
+        customer = self._find(self.customers, req.match["id"], "customer")
+        if customer.get("deleted"):
+            return {"id": customer["id"], "object": "customer", "deleted": True}
+        return copy.deepcopy(customer)
+
+    def _delete_customer(self, req: Request, p: dict) -> dict:
+        """DELETE /v1/customers/{id}: the customer is gone (a deleted object on retrieve),
+        its subscriptions are cancelled at once; charges and invoices stay, as Stripe keeps
+        them. A second delete is a 404 resource_missing, as Stripe answers."""
+        customer = self._find(self.customers, req.match["id"], "customer")
+        if customer.get("deleted"):
+            raise ApiError(404, f"No such customer: '{customer['id']}'", code="resource_missing", param="id")
+        now = _now()
+        for sub in self.subscriptions.values():
+            if sub.get("customer") == customer["id"] and sub["status"] not in ("canceled", "incomplete_expired"):
+                sub.update(status="canceled", ended_at=now, canceled_at=now, cancel_at=None, cancel_at_period_end=False)
+        self.customers[customer["id"]] = {"id": customer["id"], "object": "customer", "deleted": True}
+        return {"id": customer["id"], "object": "customer", "deleted": True}
 
     # checkout
 
@@ -571,6 +589,47 @@ def _subscription(customer_id: str, price: dict, metadata: dict, seq: int) -> di
         "test_clock": None, "transfer_data": None, "trial_end": None,
         "trial_settings": {"end_behavior": {"missing_payment_method": "create_invoice"}}, "trial_start": None,
         "_seq": seq,
+    }
+
+
+def card_payment_method(customer_id: str) -> dict:
+    """A card PaymentMethod as Stripe answers it and sends it in `payment_method.*` events:
+    brand, last four digits, expiry and fingerprint included (never the number)."""
+    return {
+        "id": _id("pm_"), "object": "payment_method", "allow_redisplay": "always",
+        "billing_details": {"address": {"city": None, "country": "FR", "line1": None, "line2": None,
+                                        "postal_code": "75011", "state": None},
+                            "email": None, "name": "Ada Lovelace", "phone": None, "tax_id": None},
+        "card": {"brand": "visa", "checks": {"address_line1_check": None, "address_postal_code_check": "pass",
+                                            "cvc_check": "pass"},
+                 "country": "US", "display_brand": "visa", "exp_month": 8, "exp_year": 2031,
+                 "fingerprint": "Xt5EWLLDS7FJjR1c", "funding": "credit", "generated_from": None, "last4": "4242",
+                 "networks": {"available": ["visa"], "preferred": None},
+                 "regulated_status": "unregulated",
+                 "three_d_secure_usage": {"supported": True}, "wallet": None},
+        "created": _now(), "customer": customer_id, "customer_account": None, "livemode": False, "metadata": {},
+        "type": "card",
+    }
+
+
+def card_charge(invoice: dict, payment_method: dict) -> dict:
+    """The Charge that paid an invoice, as `charge.succeeded` carries it: its
+    payment_method_details.card repeats the card's brand, last4, expiry and fingerprint."""
+    card = payment_method["card"]
+    return {
+        "id": _id("ch_"), "object": "charge", "amount": invoice["amount_due"], "amount_captured": invoice["amount_due"],
+        "amount_refunded": 0, "billing_details": payment_method["billing_details"], "captured": True,
+        "created": _now(), "currency": invoice["currency"], "customer": invoice["customer"],
+        "description": "Subscription update", "livemode": False, "metadata": {}, "paid": True,
+        "payment_intent": _id("pi_"), "payment_method": payment_method["id"],
+        "payment_method_details": {"card": {
+            "amount_authorized": invoice["amount_due"], "brand": card["brand"], "checks": card["checks"],
+            "country": card["country"], "exp_month": card["exp_month"], "exp_year": card["exp_year"],
+            "fingerprint": card["fingerprint"], "funding": card["funding"], "last4": card["last4"],
+            "network": "visa", "network_transaction_id": "582021096104040", "three_d_secure": None,
+            "wallet": None}, "type": "card"},
+        "receipt_email": None, "receipt_url": "https://pay.stripe.com/receipts/test", "refunded": False,
+        "status": "succeeded",
     }
 
 
