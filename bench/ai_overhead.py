@@ -71,7 +71,8 @@ def run(calls: int, base_url: str) -> None:
 
     uid = f"bench-{uuid.uuid4().hex[:12]}"
     profile = users.new_profile(uid, "bench@example.com", "Bench")
-    db.doc("users", uid).set({**profile, "plan": "business"})  # an allowance no run exhausts
+    db.doc("users", uid).set({**profile, "plan": "business",  # an allowance no run exhausts
+                              "onboarding": {"completedAt": None, "birthDate": "1990-01-01"}})
 
     model = ai_models.get("openai:gpt-4o-mini")
     networks = PAYLOAD["networks"]

@@ -71,7 +71,8 @@ def run(count: int) -> None:
     fake = TimedMastodon().start()
     try:
         uid = f"bench-{uuid.uuid4().hex[:12]}"
-        db.doc("users", uid).set({**users.new_profile(uid, None, "Bench"), "plan": "business"})
+        db.doc("users", uid).set({**users.new_profile(uid, None, "Bench"), "plan": "business",
+                                  "onboarding": {"completedAt": None, "birthDate": "1990-01-01"}})
         tokens = Tokens(access_token=fake.issue_token(), scopes=["read", "write"], extra={"instance": fake.url})
         account, _ = account_store.save(uid, "mastodon", Profile("acct", "bench", "Bench", None, None), tokens)
         caller = edge.Caller.arriving(uid)
