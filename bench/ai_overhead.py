@@ -46,8 +46,9 @@ def timed(fn) -> float:
 
 def main() -> None:
     calls = int(sys.argv[1]) if len(sys.argv) > 1 else 40
-    import localstack
     import rpc_count
+
+    import localstack
 
     rpc_count.install()
     with localstack.running(functions=False) as stack:
@@ -66,8 +67,9 @@ def main() -> None:
 def run(calls: int, base_url: str) -> None:
     import openai
 
-    from core import ai_models, ai_prompts, db, edge, users
-    from handlers import ai
+    from ai import models as ai_models, prompts as ai_prompts
+    from handlers import ai, edge
+    from kernel import db, users
 
     uid = f"bench-{uuid.uuid4().hex[:12]}"
     profile = users.new_profile(uid, "bench@example.com", "Bench")

@@ -3,7 +3,7 @@
 Every target's network (the Mastodon contract fake, tools/fakes/mastodon.py, in
 this process) answers a status after 100 ms, as a real network takes its time.
 Each round writes a due post and runs the publisher on it the way the task does
-(core.publisher.run: the claim transaction, the publishes, the records, the
+(posts.publisher.run: the claim transaction, the publishes, the records, the
 settle transaction), one target and ten targets interleaved in one run, against
 the stack's Firestore (tools/localstack.Stack(functions=False)), under the same
 machine-wide lock the tests take.
@@ -34,16 +34,18 @@ def main() -> None:
         os.environ.update(stack.env)
         os.environ["ALLOW_PRIVATE_HOSTS"] = "true"  # the fake is on loopback
         if "TOKEN_ENCRYPTION_KEYS" not in os.environ:
-            from core.crypto import Keyring
+            from kernel.crypto import Keyring
 
             os.environ["TOKEN_ENCRYPTION_KEYS"] = Keyring.generate("bench")
         run(rounds)
 
 
 def run(rounds: int) -> None:
-    from core import account_store, clock, db, posts_model, publisher, users
+    from accounts import store as account_store
     from fakes.mastodon import MastodonFake
+    from kernel import clock, db, users
     from platforms.base import Profile, Tokens
+    from posts import model as posts_model, publisher
 
     class SlowMastodon(MastodonFake):
         def create_status(self, req):

@@ -1,7 +1,7 @@
 """Publish cost: what publishing one target asks of Firestore and Cloud Tasks, counted.
 
 A one-target post, due now, is published the way its Cloud Task runs it
-(core.publisher.run) to the Mastodon contract fake (tools/fakes/mastodon.py, in
+(posts.publisher.run) to the Mastodon contract fake (tools/fakes/mastodon.py, in
 this process), against the stack's official Firestore emulator and Cloud Tasks
 emulator (tools/localstack.Stack(functions=False)), under the machine-wide lock
 the tests take. A gRPC interceptor (bench/rpc_count.py) counts, per run: the
@@ -25,15 +25,16 @@ sys.path[:0] = [str(ROOT / "functions"), str(ROOT / "tools"), str(ROOT / "bench"
 
 def main() -> None:
     runs = int(sys.argv[1]) if len(sys.argv) > 1 else 5
-    import localstack
     import rpc_count
+
+    import localstack
 
     rpc_count.install()
     with localstack.running(functions=False) as stack:
         os.environ.update(stack.env)
         os.environ["ALLOW_PRIVATE_HOSTS"] = "true"  # the fake is on loopback
         if "TOKEN_ENCRYPTION_KEYS" not in os.environ:
-            from core.crypto import Keyring
+            from kernel.crypto import Keyring
 
             os.environ["TOKEN_ENCRYPTION_KEYS"] = Keyring.generate("bench")
         run(runs)
@@ -42,9 +43,11 @@ def main() -> None:
 def run(runs: int) -> None:
     import rpc_count
 
-    from core import account_store, clock, db, posts_model, publisher, users
+    from accounts import store as account_store
     from fakes.mastodon import MastodonFake
+    from kernel import clock, db, users
     from platforms.base import Profile, Tokens
+    from posts import model as posts_model, publisher
 
     fake = MastodonFake().start()
     try:

@@ -47,9 +47,10 @@ def percentile(values: list[float], p: float) -> float:
 
 
 def run(count: int) -> None:
-    from core import account_store, db, edge, users
+    from accounts import store as account_store
     from fakes.mastodon import MastodonFake
-    from handlers import posts
+    from handlers import edge, posts
+    from kernel import db, users
     from platforms.base import Profile, Tokens
 
     arrivals: dict[str, float] = {}

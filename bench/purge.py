@@ -8,9 +8,9 @@ both, so this counts them (bench/rpc_count.py, a gRPC interceptor):
 
 - seeds 10N live accounts and N accounts deleted more than two years ago, each
   with posts, metric snapshots and AI history; the deleted ones go through
-  account deletion's own listing (core.privacy_deletion._mark_content) and its
+  account deletion's own listing (privacy.deletion._mark_content) and its
   late listing a day later (sweep_late_writes), as production would have done;
-- runs core.retention.purge() and counts its Firestore requests (queries,
+- runs privacy.retention.purge() and counts its Firestore requests (queries,
   their pages, commits) and the documents it read and deleted;
 - doubles the live data to 20N, seeds N more expired accounts, and counts again.
 
@@ -40,8 +40,9 @@ def main() -> None:
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 30
     import signal
 
-    import localstack
     import rpc_count
+
+    import localstack
 
     rpc_count.install()
     # A stop signal unwinds through `finally`, so the stack's services never outlive the bench.
@@ -71,7 +72,8 @@ def account_docs(uid: str, deleted: bool) -> list[tuple[str, str, dict]]:
 
 def seed(accounts: int, deleted: bool, tag: str) -> int:
     """Write the accounts' documents; deleted ones are then listed as deletion lists them."""
-    from core import clock, db, privacy_deletion
+    from kernel import clock, db
+    from privacy import deletion as privacy_deletion
 
     client = db.client()
     uids = [f"bench-{tag}-{i}-{uuid.uuid4().hex[:6]}" for i in range(accounts)]
@@ -98,7 +100,8 @@ def seed(accounts: int, deleted: bool, tag: str) -> int:
 def counted_purge(label: str) -> float:
     import rpc_count
 
-    from core import clock, retention
+    from kernel import clock
+    from privacy import retention
 
     rpc_count.RECORDER.clear()
     with clock.frozen(NOW):

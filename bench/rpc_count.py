@@ -1,7 +1,7 @@
 """Count the requests the code under measure sends to Firestore and Cloud Tasks.
 
 `install()` wraps every gRPC channel the process opens to an emulator (the
-Firestore client's emulator channel and core.cloud's Cloud Tasks channel both
+Firestore client's emulator channel and kernel.cloud's Cloud Tasks channel both
 come from grpc.insecure_channel) with a client interceptor that records each
 call: its method, when it started and ended, the documents it returned (RunQuery,
 BatchGetDocuments) and the writes it carried (Commit, BatchWrite). The emulator

@@ -6,7 +6,8 @@ import os
 from firebase_admin import initialize_app
 from firebase_functions import https_fn, identity_fn, options, scheduler_fn
 
-from core import edge, settings
+from handlers import edge
+from kernel import settings
 
 # Callable token verification (firebase_functions) needs the default Admin app.
 initialize_app()
@@ -28,7 +29,7 @@ def _serve(req: https_fn.CallableRequest, module: str, name: str):
 def _blocking(module: str, name: str, event):
     import importlib
 
-    from core import errors
+    from kernel import errors
 
     try:
         return getattr(importlib.import_module(f"handlers.{module}"), name)(event)
@@ -160,7 +161,7 @@ def expire_billing_grace(_event: scheduler_fn.ScheduledEvent) -> None:
 
 # --- ai writing -------------------------------------------------------------------
 # The provider keys are secrets of these functions only. 180 s covers a draft and
-# one regeneration, each within its retry budget (core.ai_providers.POLICY).
+# one regeneration, each within its retry budget (ai.providers.POLICY).
 
 
 @on_call(secrets=settings.AI_SECRETS, timeout_sec=180)

@@ -47,7 +47,7 @@ def main(stack):
 
 @pytest.fixture(scope="session")
 def db(stack):
-    from core import db as core_db
+    from kernel import db as core_db
 
     return core_db.client()
 
@@ -74,7 +74,7 @@ def new_user(stack):
         created = stack.sign_up(email, "password-123", display_name)
         person = User(created, email=email, password="password-123")
         if onboarded:
-            from core import clock, db
+            from kernel import clock, db
 
             db.doc("users", person.uid).update({"onboarding.birthDate": "1990-01-01",
                                                 "onboarding.completedAt": clock.now()})

@@ -5,8 +5,8 @@ import json
 
 import pytest
 
-from core import crypto
-from core.crypto import DecryptionError, Keyring
+from kernel import crypto
+from kernel.crypto import DecryptionError, Keyring
 
 
 @pytest.fixture
@@ -79,7 +79,7 @@ def test_the_keyring_comes_from_the_secret_param(monkeypatch):
     monkeypatch.setenv("TOKEN_ENCRYPTION_KEYS", Keyring.generate("prod7"))
     assert crypto.seal("t", "ctx").startswith("v1.prod7.")
     monkeypatch.delenv("TOKEN_ENCRYPTION_KEYS")
-    from core.errors import Internal
+    from kernel.errors import Internal
 
     with pytest.raises(Internal):
         crypto.seal("t", "ctx")
@@ -98,9 +98,9 @@ def test_the_daily_job_moves_every_sealed_value_to_the_current_key_so_the_old_on
     the job reseals them; then `rot-old` leaves the keyring and every value still opens."""
     import uuid
 
-    from core import account_store
-    from core.collections import MASTODON_APPS
+    from accounts import store as account_store
     from handlers import accounts
+    from kernel.collections import MASTODON_APPS
     from platforms.base import Profile, Tokens
 
     old, new = f"old{uuid.uuid4().hex[:6]}", f"new{uuid.uuid4().hex[:6]}"

@@ -84,7 +84,7 @@ def test_contention_or_an_unreachable_store_is_a_retryable_error(user, raised, c
     from google.api_core import exceptions
     from pydantic import BaseModel
 
-    from core import edge
+    from handlers import edge
 
     class Empty(BaseModel):
         pass

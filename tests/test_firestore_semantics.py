@@ -14,8 +14,7 @@ def test_contended_transactions_lose_no_update_and_fail_cleanly(db):
     loses another's update; one that cannot (aborted past its retries) fails with a
     retryable error and writes nothing. The official emulator aborts contended
     transactions ("Transaction lock timeout"), as production does."""
-    from core import db as core_db
-    from core import errors
+    from kernel import db as core_db, errors
 
     counter = db.collection("semantics").document(uuid.uuid4().hex)
     counter.set({"n": 0})
@@ -51,8 +50,9 @@ def test_increments_under_contention_all_land_and_each_commit_sees_its_total(db)
     """The lock-free alternative the hot paths use: Increment transforms never abort,
     and each commit's transform result is the total right after it, so no two
     commits see the same total."""
-    from core import db as core_db
     from google.cloud import firestore as fs
+
+    from kernel import db as core_db
 
     counter = db.collection("semantics").document(uuid.uuid4().hex)
     counter.set({"n": 0})

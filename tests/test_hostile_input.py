@@ -8,12 +8,11 @@ import json
 import pathlib
 
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from google.cloud.firestore_v1.base_query import FieldFilter
+from hypothesis import HealthCheck, given, settings, strategies as st
 from test_callable_guard import callable_names
 
-from core.collections import USER_DATA
-from google.cloud.firestore_v1.base_query import FieldFilter
+from kernel.collections import USER_DATA
 
 ANSWER_MAX = 16 * 1024
 

@@ -8,7 +8,7 @@ import time
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from core import cloud
+from kernel import cloud
 
 
 def test_storage_round_trip_streams_in_chunks(stack):

@@ -2,7 +2,7 @@
 
 import json
 
-from core import log
+from kernel import log
 
 
 def entries(capsys):

@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from core import notify
+from kernel import notify
 
 
 def notifications_of(db, uid):

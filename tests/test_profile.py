@@ -5,7 +5,7 @@ import datetime as dt
 
 import pytest
 
-from core import clock
+from kernel import clock
 
 
 def profile_doc(db, uid):

@@ -408,7 +408,7 @@ class Stack:
         secrets = dict(self.secrets)
         if "TOKEN_ENCRYPTION_KEYS" not in secrets:
             sys.path.insert(0, str(FUNCTIONS))
-            from core.crypto import Keyring
+            from kernel.crypto import Keyring
 
             secrets["TOKEN_ENCRYPTION_KEYS"] = Keyring.generate("local1")
         for name, value in LOCAL_SECRETS.items():

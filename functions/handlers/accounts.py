@@ -11,12 +11,13 @@ from typing import Annotated
 from pydantic import StringConstraints
 
 import platforms
-from core import account_store, clock, crypto, db, log, notify, plans, settings, users
-from core.collections import ACCOUNT_TOKENS, ACCOUNTS, MASTODON_APPS, OAUTH_STATES, PENDING_CONNECTIONS, POSTS
-from core.edge import Caller, callable_handler
-from core.errors import (Aborted, FailedPrecondition, InvalidArgument, NotFound, ResourceExhausted, Unavailable,
-                         from_store)
+from accounts import store as account_store
+from handlers.edge import Caller, callable_handler
 from handlers.schema import Id, Strict
+from kernel import clock, crypto, db, log, notify, plans, settings, users
+from kernel.collections import ACCOUNT_TOKENS, ACCOUNTS, MASTODON_APPS, OAUTH_STATES, PENDING_CONNECTIONS, POSTS
+from kernel.errors import (Aborted, FailedPrecondition, InvalidArgument, NotFound, ResourceExhausted, Unavailable,
+                           from_store)
 from platforms.base import AppCredentials
 from platforms.errors import AuthExpired, PlatformError, RateLimited, Transient
 
@@ -444,15 +445,15 @@ def _session_uid(request) -> str | None:
 def _connected(uid: str, network: str, created: bool) -> None:
     """A newly connected account is a product event (names only: the network)."""
     if created:
-        from core import analytics_product
+        from telemetry import product as analytics_product
 
         analytics_product.capture(uid, analytics_product.ACCOUNT_CONNECTED, {"network": network})
 
 
 def reseal_tokens() -> dict:
     """Daily: sealed tokens and app secrets still under an old key move to the current
-    one (core.key_rotation), so a retired key is never needed again."""
-    from core import key_rotation
+    one (accounts.key_rotation), so a retired key is never needed again."""
+    from accounts import key_rotation
 
     log.new_request_id()
     return key_rotation.reseal_all()

@@ -1,9 +1,9 @@
 """AI writing callables (policy 2.4, 3, 8.1): generate posts from a brief, enhance
 a text, suggest hashtags, and list the person's AI history.
 
-Each request: the profile (plan and preferred model), the model (core.ai_models),
+Each request: the profile (plan and preferred model), the model (ai.models),
 then for every provider call a reservation of the call's most tokens, the call,
-and the charge of its real tokens (core.ai_metering); a call that fails costs
+and the charge of its real tokens (ai.metering); a call that fails costs
 nothing. Text meant for a network is checked with that network's validate;
 what does not fit is asked for again once, shorter, then trimmed at a word
 boundary if it still does not fit, and the result says so: nothing is cut
@@ -15,11 +15,12 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, create_model
 
-from core import ai_history as history_store
-from core import ai_metering, ai_models, ai_networks, ai_prompts, ai_providers, clock, log, plans
-from core.edge import Caller, callable_handler
-from core.errors import FailedPrecondition, InvalidArgument, PostrError, ResourceExhausted, Unavailable
+from ai import (history as history_store, metering as ai_metering, models as ai_models, networks as ai_networks,
+                prompts as ai_prompts, providers as ai_providers)
+from handlers.edge import Caller, callable_handler
 from handlers.schema import Strict, no_control
+from kernel import clock, log, plans
+from kernel.errors import FailedPrecondition, InvalidArgument, PostrError, ResourceExhausted, Unavailable
 
 _LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 BRIEF_MAX = 2000

@@ -7,11 +7,13 @@ the caller's is NOT_FOUND, worded exactly like one that does not exist.
 
 from pydantic import Field
 
-from core import analytics_insights, analytics_product, analytics_store, db, log
-from core.collections import ACCOUNTS, POSTS
-from core.edge import Caller, callable_handler
-from core.errors import NotFound
+from analytics import insights as analytics_insights, store as analytics_store
+from handlers.edge import Caller, callable_handler
 from handlers.schema import Id, IsoDate, Strict
+from kernel import db, log
+from kernel.collections import ACCOUNTS, POSTS
+from kernel.errors import NotFound
+from telemetry import product as analytics_product
 
 
 class _Period(Strict):
@@ -103,14 +105,14 @@ def _accounts(uid: str, ids: list[str] | None) -> set[str] | None:
 
 
 def collect_post_metrics(_event=None) -> dict:
-    from core import analytics_collect
+    from analytics import collect as analytics_collect
 
     log.new_request_id()
     return _reported(lambda: analytics_collect.run().as_dict(), "analytics.collect_post_metrics")
 
 
 def collect_follower_counts(_event=None) -> dict:
-    from core import analytics_collect
+    from analytics import collect as analytics_collect
 
     log.new_request_id()
 
@@ -126,7 +128,7 @@ def _reported(job, where: str):
     try:
         return job()
     except Exception as exc:
-        from core import analytics_error_tracking
+        from telemetry import sentry as analytics_error_tracking
 
         analytics_error_tracking.capture(exc, where=where)
         raise

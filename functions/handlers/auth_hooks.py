@@ -1,9 +1,9 @@
 """Identity blocking hooks: the profile is born with the account, and accounts we
 disabled (under 13, abuse) or deleted cannot sign in again."""
 
-from core import clock, db, log, users
-from core.collections import USERS
-from core.errors import PermissionDenied
+from kernel import clock, db, log, users
+from kernel.collections import USERS
+from kernel.errors import PermissionDenied
 
 
 def before_user_created(event) -> None:
@@ -15,7 +15,7 @@ def before_user_created(event) -> None:
         db.doc(USERS, user.uid).create(profile)
     except AlreadyExists:
         pass  # a retried hook: the first attempt already made it
-    from core import privacy_policy
+    from privacy import policy as privacy_policy
 
     accepted = privacy_policy.accept_at_sign_up(user.uid)  # policy 11: acceptance recorded
     log.info("profile created", uid=user.uid, policyVersion=accepted)
@@ -43,6 +43,6 @@ def before_user_signed_in(event) -> None:
 def on_profile_created(event) -> None:
     """Firestore trigger on users/{uid} creation: the sign-up as a product event (the
     opt-out, off by default for nobody, is checked by analytics_product itself)."""
-    from core import analytics_product
+    from telemetry import product as analytics_product
 
     analytics_product.capture(event.params["uid"], analytics_product.SIGNED_UP)

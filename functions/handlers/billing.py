@@ -3,7 +3,7 @@ the Stripe webhook.
 
 Card data never reaches postr: people pay on Stripe's pages, and we keep only
 Stripe ids and what Stripe reports (policy 2.1, 4.2). The plan itself is
-written only by core.billing_sync, from Stripe's own state, whatever the
+written only by billing.sync, from Stripe's own state, whatever the
 browser or an event body says.
 """
 
@@ -12,11 +12,12 @@ from typing import Annotated
 
 from pydantic import AfterValidator, StringConstraints
 
-from core import billing_customers, billing_stripe, billing_sync, clock, db, log, plans, settings
-from core.collections import BILLING_EVENTS, SUBSCRIPTIONS
-from core.edge import Caller, callable_handler
-from core.errors import FailedPrecondition, PostrError, Unavailable
+from billing import customers as billing_customers, stripe_api as billing_stripe, sync as billing_sync
+from handlers.edge import Caller, callable_handler
 from handlers.schema import Strict
+from kernel import clock, db, log, plans, settings
+from kernel.collections import BILLING_EVENTS, SUBSCRIPTIONS
+from kernel.errors import FailedPrecondition, PostrError, Unavailable
 
 
 def _check_plan(value: str) -> str:

@@ -15,14 +15,16 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, StringConstraints
 
-from core import (account_store, clock, db, log, plans, posts_content, posts_media, posts_model, posts_schedule,
-                  publish_tasks, publisher, tasks)
-from core.collections import ACCOUNTS, POSTS
-from core.edge import Caller, callable_handler
-from core.errors import (Aborted, FailedPrecondition, InvalidArgument, NotFound, ResourceExhausted, Unavailable,
-                         from_store)
-from core.posts_model import DRAFT, PAUSED, PUBLISHING, SCHEDULED
+from accounts import store as account_store
+from handlers.edge import Caller, callable_handler
 from handlers.schema import Id, IsoDateTime, Strict
+from kernel import clock, db, log, plans, tasks
+from kernel.collections import ACCOUNTS, POSTS
+from kernel.errors import (Aborted, FailedPrecondition, InvalidArgument, NotFound, ResourceExhausted, Unavailable,
+                           from_store)
+from posts import (content as posts_content, media as posts_media, model as posts_model, publisher,
+                   schedule as posts_schedule, tasks as publish_tasks)
+from posts.model import DRAFT, PAUSED, PUBLISHING, SCHEDULED
 
 TEXT_MAX = 10_000
 SWEEP_GRACE = _dt.timedelta(seconds=30)  # a live task fires on time; the sweeper only catches lost ones
@@ -207,7 +209,7 @@ def _build(uid: str, profile: dict, fields: dict, *, now: _dt.datetime, allow_no
 
 
 def _check_month_limit(uid: str, plan_name: str | None, at: _dt.datetime | None, exclude: str | None) -> None:
-    """The plan's scheduled posts per calendar month (UTC), as core.billing_limits counts them."""
+    """The plan's scheduled posts per calendar month (UTC), as billing.limits counts them."""
     from google.cloud.firestore import FieldFilter
 
     if at is None:

@@ -1,18 +1,20 @@
 """Privacy rights (policy 6, 7, 11, 2.1): export, deletion, the request register,
 policy versions, support messages; and the task and scheduled entry points
-behind them. The work itself lives in core.privacy_* and core.retention."""
+behind them. The work itself lives in the privacy package (privacy/)."""
 
 import json
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, StringConstraints
 
-from core import (clock, db, log, privacy_deletion, privacy_export, privacy_operators, privacy_policy,
-                  privacy_requests, privacy_support, privacy_tasks, retention)
-from core.collections import PRIVACY_REQUESTS, USERS
-from core.edge import Caller, callable_handler
-from core.errors import FailedPrecondition, InvalidArgument, NotFound
+from handlers.edge import Caller, callable_handler
 from handlers.schema import Confirm, Id, IsoDate, IsoDateTime, Strict, no_control, one_line
+from kernel import clock, db, log
+from kernel.collections import PRIVACY_REQUESTS, USERS
+from kernel.errors import FailedPrecondition, InvalidArgument, NotFound
+from privacy import (deletion as privacy_deletion, export as privacy_export, operators as privacy_operators,
+                     policy as privacy_policy, requests as privacy_requests, retention, support as privacy_support,
+                     tasks as privacy_tasks)
 
 
 class RequestExport(Strict):
@@ -240,7 +242,7 @@ def accept_policy(caller: Caller, payload: AcceptPolicy) -> dict:
 
 @callable_handler(SendSupportMessage, before_onboarding=True)
 def send_support_message(caller: Caller, payload: SendSupportMessage) -> dict:
-    """Stored, then emailed to the operator (core.privacy_support)."""
+    """Stored, then emailed to the operator (privacy.support)."""
     _, profile = caller.profile()
     return privacy_support.store_and_send(caller.uid, profile, payload.topic, payload.subject, payload.message)
 

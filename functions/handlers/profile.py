@@ -8,11 +8,12 @@ from typing import Annotated
 
 from pydantic import AfterValidator, Field, StringConstraints
 
-from core import clock, db, log, privacy_requests, settings, users
-from core.ai_models import MODEL_IDS as AI_MODELS
-from core.edge import Caller, callable_handler
-from core.errors import InvalidArgument, PermissionDenied
+from ai.models import MODEL_IDS as AI_MODELS
+from handlers.edge import Caller, callable_handler
 from handlers.schema import IsoDate, Strict, one_line
+from kernel import clock, db, log, settings, users
+from kernel.errors import InvalidArgument, PermissionDenied
+from privacy import requests as privacy_requests
 
 _LOCALE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 
@@ -125,7 +126,7 @@ def complete_onboarding(caller: Caller, payload: CompleteOnboarding) -> dict:
     _write_correction(caller.uid, snap.reference,
                       {"onboarding.completedAt": clock.now(), "onboarding.birthDate": born.isoformat()}, corrected)
     if not previous:
-        from core import analytics_product
+        from telemetry import product as analytics_product
 
         analytics_product.capture(caller.uid, analytics_product.ONBOARDED)
     _, data = users.load_active(caller.uid)  # as written
@@ -137,7 +138,7 @@ def _disable_underage(uid: str, snap) -> None:
     motion and its data goes as a deletion request's would (tokens revoked at the
     networks, posts cancelled, subscription cancelled, Auth user deleted, content
     purged after the retention period); the birth date given is never written."""
-    from core import privacy_deletion
+    from privacy import deletion as privacy_deletion
 
     log.security_event("account_disabled", uid, reason=privacy_deletion.UNDER_MINIMUM_AGE)
     privacy_deletion.delete(uid, reason=privacy_deletion.UNDER_MINIMUM_AGE)

@@ -25,7 +25,7 @@ class AppCredentials:
 
 @dataclass
 class Tokens:
-    """What a connection to one account holds. Sealed at rest by core.crypto;
+    """What a connection to one account holds. Sealed at rest by kernel.crypto;
     never logged, never returned to a client."""
 
     access_token: str

@@ -33,20 +33,10 @@ import json
 import urllib.parse
 from dataclasses import dataclass
 
-from core import clock
+from kernel import clock
 from platforms import addresses, http
-from platforms.base import (
-    AppCredentials,
-    Media,
-    Metrics,
-    Platform,
-    PostContent,
-    Problem,
-    Profile,
-    Published,
-    Tokens,
-    split_post_ids,
-)
+from platforms.base import (AppCredentials, Media, Metrics, Platform, PostContent, Problem, Profile, Published, Tokens,
+                            split_post_ids)
 from platforms.bluesky_richtext import MAX_BYTES, MAX_GRAPHEMES, facets, graphemes, utf8_len
 from platforms.errors import AuthExpired, Permanent, PlatformError, RateLimited, Transient
 

@@ -515,7 +515,7 @@ class FacebookPlatform(GraphPlatform):
         # `expires_in` that is not whole seconds leaves the expiry unknown.
         expires_at = None
         if str(body.get("expires_in") or "").isdigit():
-            from core import clock
+            from kernel import clock
 
             expires_at = clock.now() + _dt.timedelta(seconds=int(body["expires_in"]))
         return Tokens(access_token=body["access_token"], refresh_token=None, expires_at=expires_at,

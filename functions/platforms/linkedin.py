@@ -54,7 +54,7 @@ from collections.abc import Iterator
 import httpx
 from firebase_functions.params import StringParam
 
-from core import log
+from kernel import log
 from platforms import http, oauth_tokens
 from platforms.base import AppCredentials, Media, Metrics, Platform, PostContent, Problem, Profile, Published, Tokens
 from platforms.errors import AuthExpired, OutcomeUnknown, Permanent, PlatformError, Transient

@@ -30,17 +30,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from platforms import addresses, http
-from platforms.base import (
-    AppCredentials,
-    Media,
-    Metrics,
-    Platform,
-    PostContent,
-    Problem,
-    Profile,
-    Published,
-    Tokens,
-)
+from platforms.base import AppCredentials, Media, Metrics, Platform, PostContent, Problem, Profile, Published, Tokens
 from platforms.errors import AuthExpired, Permanent, PlatformError, RateLimited, Transient
 
 NETWORK = "mastodon"
@@ -248,7 +238,7 @@ class MastodonPlatform(Platform):
     def instance_limits(self, instance_url: str) -> InstanceLimits:
         """The instance's limits (GET /api/v2/instance, or /api/v1/instance on
         servers before 4.0), cached for an hour in this process."""
-        from core import clock
+        from kernel import clock
 
         base = self.check(instance_url)
         cached = self._limits.get(base)
@@ -542,7 +532,7 @@ def _path_id(value: str) -> str:
 
 
 def _tokens(body: Any, base: str) -> Tokens:
-    from core import clock
+    from kernel import clock
 
     expires_in = body.get("expires_in") if isinstance(body, Mapping) else None
     scope = body.get("scope") if isinstance(body, Mapping) else None
@@ -582,7 +572,7 @@ def _error(response, base: str) -> PlatformError:
 
 def _reset_after(response) -> float | None:
     """Seconds until X-RateLimit-Reset (an ISO 8601 time), else Retry-After."""
-    from core import clock
+    from kernel import clock
 
     value = response.headers.get("x-ratelimit-reset")
     if value:

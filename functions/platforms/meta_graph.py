@@ -108,7 +108,7 @@ class GraphPlatform(Platform):
         try:
             body = self._call("GET", f"/{object_id}", token=token, params={"fields": field})
         except PlatformError as exc:
-            from core import log
+            from kernel import log
 
             log.warn(f"{self.name} permalink unavailable", post_id=object_id, error=type(exc).__name__)
             return None
@@ -195,7 +195,7 @@ class ContainerPlatform(GraphPlatform):
             raise Permanent(self.name, f"{network} did not return an access token; connect {network} again.")
         expires_at = None
         if body.get("expires_in") is not None:
-            from core import clock
+            from kernel import clock
 
             expires_at = clock.now() + _dt.timedelta(seconds=int(body["expires_in"]))
         return Tokens(access_token=body["access_token"], refresh_token=None, expires_at=expires_at,

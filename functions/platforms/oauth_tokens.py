@@ -12,7 +12,7 @@ from typing import Literal
 
 import httpx
 
-from core import clock
+from kernel import clock
 from platforms import http
 from platforms.base import AppCredentials, Tokens
 from platforms.errors import Permanent, PlatformError

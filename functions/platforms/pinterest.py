@@ -66,7 +66,7 @@ from dataclasses import dataclass
 import httpx
 from firebase_functions.params import StringParam
 
-from core import clock
+from kernel import clock
 from platforms import http, oauth_tokens
 from platforms.base import AppCredentials, Media, Metrics, Platform, PostContent, Problem, Profile, Published, Tokens
 from platforms.errors import AuthExpired, OutcomeUnknown, Permanent, PlatformError, RateLimited, Transient

@@ -55,8 +55,7 @@ from collections.abc import Callable, Iterator
 
 from firebase_functions.params import StringParam
 
-from platforms import http
-from platforms import tiktok_rules as rules
+from platforms import http, tiktok_rules as rules
 from platforms.base import AppCredentials, Media, Metrics, Platform, PostContent, Problem, Profile, Published, Tokens
 from platforms.errors import AuthExpired, OutcomeUnknown, Permanent, PlatformError, RateLimited, Transient
 
@@ -527,7 +526,7 @@ def _post_url(creator: dict | None, video_id: str) -> str | None:
 
 
 def _tokens(body: dict, previous: Tokens | None) -> Tokens:
-    from core import clock
+    from kernel import clock
 
     access = body.get("access_token")
     if not access:
@@ -552,7 +551,7 @@ def _tokens(body: dict, previous: Tokens | None) -> Tokens:
 
 
 def _log_unfinished(publish_id: str, why: str) -> None:
-    from core import log
+    from kernel import log
 
     log.warn("tiktok post handed over before TikTok finished it", publishId=publish_id, reason=why)
 

@@ -209,7 +209,7 @@ class XPlatform(Platform):
             if content.first_comment:
                 comment_id = self._create(tokens, PostContent(text=content.first_comment), [], reply_to=root)
         except PlatformError as exc:
-            from core import log
+            from kernel import log
 
             log.warn("x publish stopped after the first post", post_id=root, error=type(exc).__name__,
                      status=exc.status, parts_published=len(part_ids), parts_wanted=len(parts) - 1)
@@ -352,7 +352,7 @@ class XPlatform(Platform):
 
 
 def _tokens(body: dict, previous: Tokens | None) -> Tokens:
-    from core import clock
+    from kernel import clock
 
     access = body.get("access_token")
     if not access:
@@ -582,7 +582,7 @@ def _retry_after(response) -> float | None:
     """Seconds until the exhausted limit resets: Retry-After if sent, else the
     latest reset among the windows with nothing remaining (15-minute, and the
     24-hour user and app windows of posting), else x-rate-limit-reset."""
-    from core import clock
+    from kernel import clock
 
     seconds = http.retry_after(response)
     if seconds is not None:

@@ -268,7 +268,7 @@ class YouTubePlatform(Platform):
                 channel_id = (created.get("snippet") or {}).get("channelId") or ""
                 comment_id = self._comment(tokens, channel_id, video_id, content.first_comment)
         except PlatformError as exc:
-            from core import log
+            from kernel import log
 
             log.warn("youtube publish: video up, a follow-up step failed", videoId=video_id,
                      error=type(exc).__name__, status=exc.status, reason=exc.message)
@@ -463,7 +463,7 @@ PLATFORM = YouTubePlatform()
 # --- tokens ---------------------------------------------------------------------------
 
 def _tokens(body: dict, previous: Tokens | None) -> Tokens:
-    from core import clock
+    from kernel import clock
 
     access = body.get("access_token")
     if not access:
@@ -792,7 +792,7 @@ def _until_quota_reset() -> float | None:
     """Seconds until midnight Pacific Time, when YouTube's daily quota resets."""
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-    from core import clock
+    from kernel import clock
 
     try:
         pacific = ZoneInfo("America/Los_Angeles")

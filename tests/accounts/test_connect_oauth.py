@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from core import clock
+from kernel import clock
 
 
 def start(call, user, network="x", **extra):
@@ -110,7 +110,7 @@ def test_a_failed_code_exchange_stores_nothing(call, user, db, x_fake, callback)
 
 
 def test_reconnecting_updates_the_same_account_and_keeps_the_refresh_token(call, user, db, x_fake, callback):
-    from core import account_store
+    from accounts import store as account_store
     from platforms.base import Profile, Tokens
 
     first = callback(x_fake.consent(start(call, user)), user.token)[2]["account"]

@@ -3,7 +3,8 @@ publishes) and the scheduled refresh that marks and notifies once."""
 
 import datetime as dt
 
-from core import account_store, clock
+from accounts import store as account_store
+from kernel import clock
 
 
 def connect_x(call, user, x_fake, callback) -> str:

@@ -8,7 +8,8 @@ import urllib.parse
 
 import pytest
 
-from core import account_store, clock
+from accounts import store as account_store
+from kernel import clock
 
 
 @pytest.mark.parametrize("network, scopes, missing", [

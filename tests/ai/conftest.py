@@ -6,8 +6,9 @@ and addresses pointed at them. Retries wait milliseconds here, not seconds."""
 import dataclasses
 
 import pytest
-from fakes.openai_compat import OpenAICompatFake
 from google.cloud.firestore_v1.base_query import FieldFilter
+
+from fakes.openai_compat import OpenAICompatFake
 
 OPENAI_KEY = "sk-test-openai"
 XAI_KEY = "xai-test-key"
@@ -38,7 +39,7 @@ def xai_fake(_fakes):
 
 @pytest.fixture(autouse=True)
 def ai_env(stack, openai_fake, xai_fake, monkeypatch):
-    from core import ai_providers
+    from ai import providers as ai_providers
 
     monkeypatch.setenv("OPENAI_API_KEY", OPENAI_KEY)
     monkeypatch.setenv("OPENAI_BASE_URL", f"{openai_fake.url}/v1")
@@ -67,7 +68,8 @@ def counter(db):
     """The month's counter document of a user (None when never written)."""
 
     def read(uid: str, month: str | None = None) -> dict | None:
-        from core import ai_metering, clock
+        from ai import metering as ai_metering
+        from kernel import clock
 
         snap = db.collection("aiUsageMonthly").document(f"{uid}_{month or ai_metering.month_of(clock.now())}").get()
         return snap.to_dict() if snap.exists else None

@@ -1,10 +1,11 @@
 """The OpenAI-compatible fake, seen through the real openai SDK: the documented
-response and error shapes that core.ai_providers relies on. If the fake drifted
+response and error shapes that ai.providers relies on. If the fake drifted
 from them, the AI tests would prove nothing."""
 
 import openai
 import pytest
 from pydantic import BaseModel
+
 
 def client(fake, key=None):
     return openai.OpenAI(base_url=f"{fake.url}/v1", api_key=key or fake.api_key, max_retries=0, timeout=5)

@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from core import clock
+from kernel import clock
 
 NOW = dt.datetime(2026, 11, 15, 12, 0, tzinfo=dt.timezone.utc)
 FREE_LIMIT = 50_000

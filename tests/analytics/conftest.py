@@ -1,6 +1,6 @@
 """Fixtures for analytics: connected accounts and published posts seeded straight
-into Firestore (tokens sealed by core.account_store, posts in the shape
-core/collections.py documents), the network contract fakes, the loopback
+into Firestore (tokens sealed by accounts.store, posts in the shape
+kernel/collections.py documents), the network contract fakes, the loopback
 PostHog and Sentry endpoints, and a fresh stretch of time per test."""
 
 import datetime as _dt
@@ -24,7 +24,7 @@ def epoch(stack) -> _dt.datetime:
 def no_leftover_trackers(stack, db):
     """The collector takes every due tracker in the database: start each test
     with none left by another test."""
-    from core.collections import ANALYTICS_STATE, METRIC_TARGETS
+    from kernel.collections import ANALYTICS_STATE, METRIC_TARGETS
 
     for name in (METRIC_TARGETS, ANALYTICS_STATE):
         refs = [s.reference for s in db.collection(name).stream()]
@@ -39,7 +39,7 @@ def no_leftover_trackers(stack, db):
 @pytest.fixture
 def uid(db) -> str:
     """A person with an active profile (the collector reads nothing for a closed account)."""
-    from core import users
+    from kernel import users
 
     person = f"analytics-{uuid.uuid4().hex[:12]}"
     db.collection("users").document(person).set(users.new_profile(person, None, "Tester"))
@@ -49,8 +49,8 @@ def uid(db) -> str:
 @pytest.fixture
 def connect(db):
     """connect(uid, network, tokens, status="active") -> account id, as account_store saves it."""
-    from core import account_store
-    from core.collections import ACCOUNTS
+    from accounts import store as account_store
+    from kernel.collections import ACCOUNTS
     from platforms.base import Profile
 
     def save(uid: str, network: str, tokens, *, status: str = "active", handle: str = "tester") -> str:
@@ -68,7 +68,7 @@ def connect(db):
 def seed_post(db):
     """seed_post(uid, {account_id: (network, network post id, published_at)}) -> post id:
     a post as the publisher leaves it once its targets are out."""
-    from core.collections import POSTS
+    from kernel.collections import POSTS
 
     def write(uid: str, targets: dict, *, status: str = "published", target_status: str = "published") -> str:
         post_id = uuid.uuid4().hex[:20]

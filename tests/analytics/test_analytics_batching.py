@@ -5,7 +5,8 @@ Requests are asserted on the X contract fake's record."""
 
 import datetime as _dt
 
-from core import analytics_collect, analytics_store, clock
+from analytics import collect as analytics_collect, store as analytics_store
+from kernel import clock
 
 H = _dt.timedelta(hours=1)
 M = _dt.timedelta(minutes=1)

@@ -4,7 +4,8 @@ Post numbers come from the X contract fake through the real X module."""
 
 import datetime as _dt
 
-from core import analytics_collect, analytics_schedule, clock
+from analytics import collect as analytics_collect, schedule as analytics_schedule
+from kernel import clock
 
 H = _dt.timedelta(hours=1)
 D = _dt.timedelta(days=1)

@@ -7,7 +7,7 @@ import datetime as _dt
 
 import pytest
 
-from core import clock
+from kernel import clock
 from platforms.base import Tokens
 
 UTC = _dt.timezone.utc

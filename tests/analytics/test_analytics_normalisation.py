@@ -9,7 +9,8 @@ import uuid
 
 import pytest
 
-from core import analytics_collect, clock
+from analytics import collect as analytics_collect
+from kernel import clock
 from platforms.base import Tokens
 
 H = _dt.timedelta(hours=1)

@@ -1,12 +1,14 @@
 """Metrics are the person's data: exported (without the collector's bookkeeping)
-and purged with content, both read from the declaration in core/collections.py."""
+and purged with content, both read from the declaration in kernel/collections.py."""
 
 import io
 import json
 import zipfile
 
-from core import analytics_collect, clock, privacy_export, retention
-from core.collections import USER_DATA
+from analytics import collect as analytics_collect
+from kernel import clock
+from kernel.collections import USER_DATA
+from privacy import export as privacy_export, retention
 
 
 def test_metrics_are_declared_for_export_and_the_content_purge():

@@ -4,7 +4,9 @@ loopback capture endpoints. Off when unset; nothing for a person who opted out."
 import datetime as _dt
 import json
 
-from core import analytics_collect, analytics_error_tracking, analytics_product, clock
+from analytics import collect as analytics_collect
+from kernel import clock
+from telemetry import product as analytics_product, sentry as analytics_error_tracking
 
 NOW = _dt.datetime(2031, 3, 10, 12, 0, tzinfo=_dt.timezone.utc)
 
@@ -117,7 +119,7 @@ def test_a_bug_in_one_reading_is_reported_and_the_run_goes_on(sentry, epoch, uid
 
 
 def test_an_unexpected_failure_in_a_callable_is_reported(call, user, sentry, monkeypatch):
-    from core import users
+    from kernel import users
 
     def broken(data):
         raise KeyError("a bug")

@@ -8,8 +8,9 @@ import json
 import httpx
 import pytest
 
-from core import analytics_product, privacy_optouts
 from fakes.base import Reply
+from kernel import optouts as privacy_optouts
+from telemetry import product as analytics_product
 
 UID = "Zq8uT3xYb1WcL0mN5pR7sV2eA4d9"
 OTHER = "Kp2vR8nWq4LsT6yXb0MdC3fH7jZ1"

@@ -9,8 +9,9 @@ import json
 import httpx
 import pytest
 
-from core import analytics_ga, analytics_product, privacy_optouts
 from fakes.base import Reply
+from kernel import optouts as privacy_optouts
+from telemetry import ga4 as analytics_ga, product as analytics_product
 
 UID = "Zq8uT3xYb1WcL0mN5pR7sV2eA4d9"  # the shape of a Firebase uid
 SETTINGS = ("POSTHOG_PROJECT_API_KEY", "POSTHOG_HOST", "GA4_MEASUREMENT_ID", "GA4_API_SECRET", "GA4_BASE_URL")

@@ -5,8 +5,9 @@ and a GA failure never fails the callable that sent the event."""
 
 import datetime as _dt
 
-from core import analytics_ga, analytics_product, clock
 from fakes.base import Reply
+from kernel import clock
+from telemetry import ga4 as analytics_ga, product as analytics_product
 
 NOW = _dt.datetime(2031, 3, 10, 12, 0, tzinfo=_dt.timezone.utc)
 
@@ -44,7 +45,7 @@ def test_opting_out_stops_both_sinks(call, user, posthog, ga4):
 
 
 def test_deleted_and_unknown_accounts_send_nothing(new_user, db, posthog, ga4):
-    from core import users
+    from kernel import users
 
     gone = new_user()
     db.collection("users").document(gone.uid).set({"uid": gone.uid, "status": users.DELETED,

@@ -6,7 +6,6 @@ has gone through Checkout."""
 import json
 
 import pytest
-
 from billing_helpers import API_KEY, PRICES, SIGN, WEBHOOK_SECRET, sign
 
 

@@ -1,4 +1,4 @@
-"""core.billing_limits.apply_plan_limits: downgrading pauses what is over the plan's
+"""billing.limits.apply_plan_limits: downgrading pauses what is over the plan's
 limits with a reason and deletes nothing; upgrading resumes what it paused. Tested
 on seeded documents of the declared shapes (accounts {uid, status, connectedAt},
 posts {uid, status, scheduledAt})."""
@@ -7,8 +7,8 @@ import datetime as dt
 
 from billing_helpers import owned
 
-from core import clock
-from core.billing_limits import apply_plan_limits
+from billing.limits import apply_plan_limits
+from kernel import clock
 
 NOW = dt.datetime(2026, 11, 10, 12, 0, tzinfo=dt.timezone.utc)
 
@@ -68,7 +68,7 @@ def test_accounts_paused_for_another_reason_are_left_alone(db, user):
 
 
 def test_downgrade_pauses_scheduled_posts_over_each_months_limit(db, user, monkeypatch):
-    import core.plans as plans
+    import kernel.plans as plans
 
     # A plan allowing two scheduled posts a month keeps the example small.
     monkeypatch.setitem(plans.PLANS, "tiny", plans.Plan("tiny", 1, 2, 0, (), video=False))

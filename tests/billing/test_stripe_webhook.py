@@ -11,7 +11,7 @@ import time
 import pytest
 from billing_helpers import PRICES, billing_state, owned, plan_claim, profile
 
-from core import clock
+from kernel import clock
 
 
 def events_of(db, uid):
@@ -341,7 +341,7 @@ def test_an_older_sync_stopped_at_the_wrong_moment_cannot_undo_a_newer_one(db, u
     person ends on free: claim free, and three active accounts where free allows three."""
     import threading
 
-    from core import billing_limits, billing_sync
+    from billing import limits as billing_limits, sync as billing_sync
 
     made = checkout(user, "business")
     _five_accounts(db, user.uid)

@@ -9,8 +9,8 @@ import pytest
 from platform_media import media_from_bytes
 
 import platforms
-from core import clock
 from fakes.base import Reply
+from kernel import clock
 from platforms.base import AppCredentials, Media, PostContent, Tokens
 from platforms.bluesky import PLATFORM, post_url
 from platforms.bluesky_richtext import detect, graphemes, utf8_len

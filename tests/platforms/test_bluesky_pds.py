@@ -12,11 +12,11 @@ import zlib
 
 import httpx
 import pytest
+from platform_media import media_from_bytes
 
 from platforms.base import AppCredentials, PostContent
 from platforms.bluesky import PLATFORM
 from platforms.errors import AuthExpired, Permanent, RateLimited
-from platform_media import media_from_bytes
 
 APP = AppCredentials(client_id="")
 

@@ -15,14 +15,13 @@ import httpx
 import pytest
 from platform_media import media_from_bytes
 
-from core import clock
 from fakes.base import Reply
 from fakes.facebook import ALL_PERMISSIONS, FacebookFake, graph_error
+from kernel import clock
 from platforms import get, http
 from platforms.base import AppCredentials, Media, PostContent, Tokens
 from platforms.errors import AuthExpired, OutcomeUnknown, Permanent, RateLimited, Transient
-from platforms.facebook import (MAX_TEXT, FacebookPlatform, Page, PageNotSelected, PermissionMissing,
-                                utf16_length)
+from platforms.facebook import MAX_TEXT, FacebookPlatform, Page, PageNotSelected, PermissionMissing, utf16_length
 
 APP = AppCredentials(client_id="1234567890123", client_secret="app-secret-xyz")
 REDIRECT = "https://postr.example/oauth/facebook"

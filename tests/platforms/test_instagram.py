@@ -11,9 +11,9 @@ import urllib.parse
 import httpx
 import pytest
 
-from core import clock
 from fakes.base import Reply
 from fakes.instagram import LONG_LIVED_SECONDS, InstagramFake, graph_error
+from kernel import clock
 from platforms import get, http
 from platforms.base import AppCredentials, Media, PostContent, Tokens
 from platforms.errors import AuthExpired, OutcomeUnknown, Permanent, RateLimited, Transient

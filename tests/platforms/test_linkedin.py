@@ -7,16 +7,15 @@ import socket
 import urllib.parse
 
 import pytest
-from fakes.base import Reply
-from fakes.linkedin import LinkedInFake
+from platform_media import media_from_bytes
 
 import platforms
-from core import clock
+from fakes.base import Reply
+from fakes.linkedin import LinkedInFake
+from kernel import clock
 from platforms import linkedin as li
 from platforms.base import AppCredentials, Metrics, Platform, PostContent, Tokens
 from platforms.errors import AuthExpired, OutcomeUnknown, Permanent, RateLimited, Transient
-
-from platform_media import media_from_bytes
 
 APP = AppCredentials("li-client", "li-secret")
 REDIRECT = "https://app.postr.example/oauth/linkedin"

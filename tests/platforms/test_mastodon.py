@@ -8,16 +8,15 @@ from dataclasses import replace
 
 import httpx
 import pytest
+from platform_media import media_from_bytes
+
 from fakes.base import Reply
 from fakes.mastodon import MastodonFake, s256
-
-from core import clock
+from kernel import clock
 from platforms import mastodon as masto
 from platforms.base import AppCredentials, PostContent, Profile, Tokens
 from platforms.errors import AuthExpired, Permanent, RateLimited, Transient
 from platforms.mastodon_text import status_length
-
-from platform_media import media_from_bytes
 
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 40
 SCOPES = "read:accounts read:statuses write:statuses write:media"

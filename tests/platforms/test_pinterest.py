@@ -11,16 +11,15 @@ import tracemalloc
 import urllib.parse
 
 import pytest
-from fakes.base import Reply
-from fakes.pinterest import UPLOAD_PATH, PinterestFake
+from platform_media import media_from_bytes
 
 import platforms
-from core import clock
+from fakes.base import Reply
+from fakes.pinterest import UPLOAD_PATH, PinterestFake
+from kernel import clock
 from platforms import pinterest as pin
 from platforms.base import AppCredentials, Media, Metrics, Platform, PostContent, Tokens
 from platforms.errors import AuthExpired, OutcomeUnknown, Permanent, RateLimited, Transient
-
-from platform_media import media_from_bytes
 
 APP = AppCredentials("pin-client", "pin-secret")
 REDIRECT = "https://app.postr.example/oauth/callback"

@@ -4,8 +4,7 @@ the networks' own libraries is in test_text_differential.py."""
 
 import pytest
 
-from platforms import mastodon as masto
-from platforms import x, x_text
+from platforms import mastodon as masto, x, x_text
 from platforms.base import PostContent
 from platforms.bluesky import PLATFORM as BLUESKY
 from platforms.bluesky_richtext import detect, facets

@@ -11,9 +11,9 @@ import urllib.parse
 import pytest
 from platform_media import media_from_bytes
 
-from core import clock
 from fakes.base import Reply
 from fakes.tiktok import TikTokFake, api_error, chunk_rule_problem
+from kernel import clock
 from platforms import tiktok
 from platforms.base import AppCredentials, Media, PostContent, Tokens
 from platforms.errors import AuthExpired, OutcomeUnknown, Permanent, RateLimited, Transient

@@ -10,12 +10,12 @@ import urllib.parse
 
 import pytest
 
-from core import clock
 from fakes.base import Reply
 from fakes.x import XFake
+from kernel import clock
+from platforms import x
 from platforms.base import AppCredentials, Media, PostContent, Tokens
 from platforms.errors import AuthExpired, OutcomeUnknown, Permanent, RateLimited, Transient
-from platforms import x
 
 
 def media_from_bytes(data: bytes, *, kind="image", mime_type="image/png", alt_text=None, duration_s=None) -> Media:

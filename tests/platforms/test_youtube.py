@@ -14,9 +14,9 @@ import urllib.parse
 import pytest
 from platform_media import media_from_bytes
 
-from core import clock
 from fakes.base import Reply
 from fakes.youtube import FORCE_SSL, UPLOAD, Drop, Keep, YouTubeFake, google_error, quota_exceeded
+from kernel import clock
 from platforms import youtube
 from platforms.base import AppCredentials, Media, PostContent, Tokens
 from platforms.errors import AuthExpired, OutcomeUnknown, Permanent, RateLimited, Transient

@@ -8,9 +8,9 @@ import threading
 import uuid
 
 import pytest
+from posts_helpers import UTC
 
 from fakes.mastodon import MastodonFake
-from posts_helpers import UTC
 
 
 @pytest.fixture
@@ -44,7 +44,7 @@ def connect_x(connect, x_fake):
 @pytest.fixture
 def connect(stack):
     """connect(user, fake, ...) -> account id: a connected account as the connect flow saves it."""
-    from core import account_store
+    from accounts import store as account_store
     from platforms.base import Profile, Tokens
 
     def make(user, fake, network: str = "mastodon", tokens: Tokens | None = None, handle: str | None = None) -> str:
@@ -62,7 +62,7 @@ def connect(stack):
 @pytest.fixture
 def upload(stack):
     """upload(path, data, content_type, metadata=None): an object in the Storage emulator."""
-    from core import cloud
+    from kernel import cloud
 
     def put(path: str, data: bytes, content_type: str, metadata: dict | None = None) -> str:
         blob = cloud.bucket().blob(path)
@@ -94,7 +94,7 @@ def run_task(main):
 @pytest.fixture
 def quick_retries(monkeypatch):
     """Backoff within a delivery in milliseconds, so retry tests do not sleep for seconds."""
-    from core import publisher
+    from posts import publisher
 
     monkeypatch.setattr(publisher, "QUICK_BASE_S", 0.01)
     monkeypatch.setattr(publisher, "QUICK_CAP_S", 0.05)
@@ -103,7 +103,8 @@ def quick_retries(monkeypatch):
 @pytest.fixture
 def queued(stack):
     """The names of the tasks waiting in the publish queue (the emulator's ListTasks)."""
-    from core import cloud, publish_tasks
+    from kernel import cloud
+    from posts import tasks as publish_tasks
 
     def names() -> set[str]:
         from google.api_core import exceptions
@@ -118,7 +119,7 @@ def queued(stack):
 
 
 class Clock:
-    """A clock tests move by hand (core.clock.use)."""
+    """A clock tests move by hand (kernel.clock.use)."""
 
     def __init__(self, at: _dt.datetime):
         self.at = at
@@ -136,7 +137,7 @@ class Clock:
 @pytest.fixture
 def clock_at():
     """clock_at(instant) -> Clock: every clock.now() in this process answers it until moved."""
-    from core import clock
+    from kernel import clock
 
     ctx = []
 
@@ -157,7 +158,7 @@ def _nothing_left_due(stack):
     """Tests move the clock years ahead; posts an earlier test left scheduled must not
     be swept (against fakes that are gone) by the next test's sweeper."""
     yield
-    from core import db
+    from kernel import db
 
     epoch = _dt.datetime(1970, 1, 1, tzinfo=UTC)
     posts = db.client().collection("posts")

@@ -123,7 +123,7 @@ def test_published_post_cannot_be_edited(call, user, mastodon, connect, run_task
 
 
 def test_plan_limit_on_scheduled_posts_per_month(call, user, mastodon, connect, db):
-    from core import plans
+    from kernel import plans
 
     a = connect(user, mastodon)
     limit = plans.plan("free").scheduled_posts_per_month
@@ -223,7 +223,7 @@ def test_malformed_payloads_are_refused(call, user, payload, words, mastodon, co
 
 
 def test_editing_a_post_paused_for_the_plan_keeps_it_paused_for_billing_to_resume(call, user, mastodon, connect, db):
-    from core import billing_limits
+    from billing import limits as billing_limits
 
     a = connect(user, mastodon)
     post = call("create_post", {"text": "Over the limit", "accountIds": [a], "scheduledAt": _at()},
@@ -241,8 +241,8 @@ def test_editing_a_post_paused_for_the_plan_keeps_it_paused_for_billing_to_resum
 
 def test_tiktok_videos_go_up_as_bytes_and_photos_are_pulled_from_signed_links(monkeypatch):
     """Until postr's URL prefix is verified at TikTok, only photos are offered by link."""
-    from core import posts_content, posts_media
     from platforms import tiktok_rules
+    from posts import content as posts_content, media as posts_media
 
     monkeypatch.setattr(posts_media, "_signed_url", lambda path: f"https://storage.example/{path}?signed")
     photo = {"path": "users/u/media/a.jpg", "kind": "image", "mimeType": "image/jpeg", "size": 1000}

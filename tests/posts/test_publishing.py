@@ -126,8 +126,8 @@ def test_retry_after_is_honoured(call, user, mastodon, connect, run_task, clock_
 
 def test_persistent_transient_error_retries_later_through_the_sweeper(call, main, user, mastodon, connect, run_task,
                                                                       clock_at, db, quick_retries):
-    from core import publisher
     from handlers import posts
+    from posts import publisher
 
     a = connect(user, mastodon)
     at = _when()
@@ -171,7 +171,7 @@ def test_permanent_failure_fails_that_target_only_and_tells_the_owner(call, user
 
 
 def test_expired_token_is_refreshed_once_then_published(call, user, x_fake, connect_x, run_task, clock_at, db):
-    from core import account_store
+    from accounts import store as account_store
 
     account, granted = connect_x(user)
     at = _when()
@@ -235,8 +235,8 @@ def test_paused_post_does_not_publish(call, user, mastodon, connect, run_task, c
 
 
 def test_claim_whose_worker_vanished_becomes_unconfirmed(call, user, mastodon, connect, clock_at, db):
-    from core import publisher
     from handlers import posts
+    from posts import publisher
 
     a = connect(user, mastodon)
     at = _when()
@@ -291,7 +291,7 @@ def test_trigger_queues_the_task_of_a_post_written_elsewhere(user, mastodon, con
     its publish task from the on_post_written trigger, which the Firestore emulator
     fires into the Functions emulator as production would; moving it queues the new
     schedule's task."""
-    from core import posts_model
+    from posts import model as posts_model
 
     a = connect(user, mastodon)
     at = _when()
@@ -350,8 +350,7 @@ def test_video_is_polled_until_the_network_has_processed_it(call, user, mastodon
 def test_video_that_never_finishes_processing_stops_polling_within_the_bound(call, user, mastodon, connect, upload, run_task,
                                                                      clock_at, db, monkeypatch, quick_retries):
     import platforms
-
-    from core import publisher
+    from posts import publisher
 
     db.collection("users").document(user.uid).update({"plan": "pro"})
     mastodon.processing_polls = 10**6
@@ -372,7 +371,7 @@ def test_video_that_never_finishes_processing_stops_polling_within_the_bound(cal
 
 
 def test_per_network_concurrency_cap(call, user, mastodon, connect, run_task, clock_at, db, monkeypatch):
-    from core import publisher
+    from posts import publisher
 
     in_flight, peak, lock = [0], [0], threading.Lock()
     original = mastodon.create_status
@@ -434,7 +433,7 @@ def test_the_trigger_is_defined_for_discovery_and_its_own_service_only(target, d
 def test_a_post_resumed_after_a_pause_gets_a_task_of_its_own_name(user, mastodon, connect, db, queued):
     """Cloud Tasks refuses a deleted task's name for a while: the resumed schedule's task
     must not reuse the name of the one deleted at the pause."""
-    from core import publish_tasks
+    from posts import tasks as publish_tasks
 
     a = connect(user, mastodon)
     at = _when()
@@ -451,7 +450,8 @@ def test_a_post_resumed_after_a_pause_gets_a_task_of_its_own_name(user, mastodon
 
 def test_the_running_task_is_not_deleted_when_its_post_starts_publishing(monkeypatch):
     """The trigger sees the claim (scheduled -> publishing): the task doing that work must stay."""
-    from core import publish_tasks, tasks
+    from kernel import tasks
+    from posts import tasks as publish_tasks
 
     deleted = []
     monkeypatch.setattr(tasks, "delete", lambda queue, task_id: deleted.append(task_id) or True)
@@ -472,7 +472,7 @@ def test_a_move_just_before_the_claim_leaves_the_old_task_nothing_to_publish(cal
     """The owner moves the post after its task has started and before it claims: the
     claim, which checks the schedule version itself, finds the post moved and
     publishes nothing at the old time; the move stands."""
-    from core import db as core_db
+    from kernel import db as core_db
 
     a = connect(user, mastodon)
     at, later = _when(), _when(12)

@@ -5,8 +5,8 @@ import datetime as _dt
 
 from posts_helpers import UTC, statuses
 
-from core import posts_schedule
-from core.posts_schedule import Recurrence
+from posts import schedule as posts_schedule
+from posts.schedule import Recurrence
 
 
 def test_dst_boundary_display_in_the_persons_timezone(call, user, mastodon, connect, clock_at):
@@ -53,8 +53,8 @@ def test_latest_due_counts_from_the_anchor():
 
 def test_recurring_series_after_a_missed_run_fires_once_and_stays_anchored(call, user, mastodon, connect, clock_at,
                                                                           db, run_task):
-    from core import publisher
     from handlers import posts
+    from posts import publisher
 
     clock = clock_at(_dt.datetime(2027, 1, 1, tzinfo=UTC))
     a = connect(user, mastodon)

@@ -7,7 +7,6 @@ import json
 import urllib.parse
 
 import pytest
-
 from privacy_helpers import API_KEY, PRICES, SIGNER_EMAIL
 
 
@@ -29,14 +28,14 @@ def signer():
 
 @pytest.fixture
 def signing(signer, monkeypatch):
-    from core import privacy_links
+    from kernel import signed_urls as privacy_links
 
     monkeypatch.setattr(privacy_links, "signing_credentials", lambda: signer[0])
     return signer[1]
 
 
 class Tasks:
-    """Tasks queued by core.privacy_tasks, kept here and delivered on demand
+    """Tasks queued by privacy.tasks, kept here and delivered on demand
     through the real HTTP entry points of main.py."""
 
     def __init__(self, main):
@@ -69,7 +68,7 @@ class Tasks:
 
 @pytest.fixture
 def tasks(main, monkeypatch) -> Tasks:
-    from core import privacy_tasks
+    from privacy import tasks as privacy_tasks
 
     captured = Tasks(main)
     monkeypatch.setattr(privacy_tasks, "enqueue", captured.enqueue)
@@ -88,7 +87,7 @@ def sign_in(stack):
 
 @pytest.fixture
 def operator(new_user, sign_in):
-    from core import privacy_operators
+    from privacy import operators as privacy_operators
 
     person = new_user("Operator")
     privacy_operators.set_operator(person.uid, True)
@@ -99,7 +98,7 @@ def operator(new_user, sign_in):
 @pytest.fixture
 def upload():
     """upload(uid, name, data) -> the object's name under users/{uid}/media/."""
-    from core import cloud
+    from kernel import cloud
 
     def put(uid: str, name: str, data: bytes, content_type: str = "image/png") -> str:
         blob = cloud.bucket().blob(f"users/{uid}/media/{name}")
@@ -131,7 +130,7 @@ def stripe_fake(stripe_server, monkeypatch):
 def subscribed(call, stripe_fake):
     """subscribed(user) -> the Stripe subscription id: Checkout through the callable,
     paid on the stand-in, and the person's plan synced from Stripe."""
-    from core import billing_customers, billing_sync
+    from billing import customers as billing_customers, sync as billing_sync
 
     def run(user, plan: str = "pro") -> str:
         status, body = call("create_checkout_session", {"plan": plan}, user.token)

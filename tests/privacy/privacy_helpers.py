@@ -17,7 +17,7 @@ def owned(db, collection: str, uid: str) -> list:
 
 
 def media_names(uid: str, prefix: str = "users/{uid}/media/") -> list[str]:
-    from core import cloud
+    from kernel import cloud
 
     return sorted(b.name for b in cloud.storage_client().list_blobs(cloud.bucket(), prefix=prefix.format(uid=uid)))
 

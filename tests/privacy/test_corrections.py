@@ -5,8 +5,9 @@ its 30-day due date, naming the fields but never their values."""
 
 import datetime as dt
 
-from core import clock, users
 from privacy_helpers import error_status, owned
+
+from kernel import clock, users
 
 NOW = dt.datetime(2026, 11, 30, 9, 30, tzinfo=dt.timezone.utc)
 

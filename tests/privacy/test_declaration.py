@@ -1,9 +1,9 @@
-"""Which collections hold a person's data is declared once (core.collections.
+"""Which collections hold a person's data is declared once (kernel.collections.
 USER_DATA); export and the purge read it. These tests fail when a collection
 could be forgotten.
 
 Two ways: on the code, every collection name the code uses must be a constant
-in core/collections.py, and every constant must be declared either in USER_DATA
+in kernel/collections.py, and every constant must be declared either in USER_DATA
 or in NOT_USER_DATA (with a reason); on the data, no document of a
 NOT_USER_DATA collection carries `uid`, every owned collection's documents
 carry it, and every collection that exists in the database (ListCollectionIds
@@ -12,15 +12,14 @@ on the official emulator, after the tests that ran before) is declared."""
 import ast
 import pathlib
 
-
-from core import collections as model
+from kernel import collections as model
 
 FUNCTIONS = pathlib.Path(__file__).resolve().parents[2] / "functions"
 
 
 def collection_constants() -> dict[str, str]:
-    """NAME = "value" string constants at the top of core/collections.py."""
-    tree = ast.parse((FUNCTIONS / "core" / "collections.py").read_text())
+    """NAME = "value" string constants at the top of kernel/collections.py."""
+    tree = ast.parse((FUNCTIONS / "kernel" / "collections.py").read_text())
     found = {}
     for node in tree.body:
         if isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str):
@@ -31,7 +30,7 @@ def collection_constants() -> dict[str, str]:
 
 
 def _sources() -> dict[str, ast.Module]:
-    """Every module of functions/ by its dotted name (core.collections, handlers.posts...)."""
+    """Every module of functions/ by its dotted name (kernel.collections, handlers.posts...)."""
     found = {}
     for path in sorted(FUNCTIONS.rglob("*.py")):
         if "venv" not in path.parts:
@@ -106,7 +105,7 @@ def test_every_collection_constant_is_declared_one_way_or_the_other():
     undeclared = {name: value for name, value in collection_constants().items()
                   if value not in model.USER_DATA and value not in model.NOT_USER_DATA}
     assert not undeclared, (
-        f"collections not declared: {undeclared}. Add USER_DATA[...] = UserData(...) in core/collections.py "
+        f"collections not declared: {undeclared}. Add USER_DATA[...] = UserData(...) in kernel/collections.py "
         "(export and the retention purge read it), or NOT_USER_DATA[...] with why it holds nobody's data.")
     assert not set(model.USER_DATA) & set(model.NOT_USER_DATA)
 
@@ -116,7 +115,7 @@ def test_the_code_names_collections_only_through_declared_constants():
     used = names_used_in_code()
     assert {"posts", "users", "purgeLists", "aiUsageMonthly"} <= {name for name, _ in used}  # the scan sees them
     stray = sorted((name, where) for name, where in used if name not in known)
-    assert not stray, f"collection names used in code but not in core/collections.py: {stray}"
+    assert not stray, f"collection names used in code but not in kernel/collections.py: {stray}"
 
 
 def test_every_collection_the_code_names_is_declared_wherever_its_constant_lives():

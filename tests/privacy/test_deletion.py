@@ -6,12 +6,14 @@ out of reach for the retention purge. Refusals change nothing."""
 import datetime as dt
 
 import pytest
-
-from core import account_store, clock, notify, privacy_deletion
-from core.collections import USER_DATA
-from fakes.base import Reply
 from privacy_helpers import error_status, media_names, owned
+
+from accounts import store as account_store
+from fakes.base import Reply
+from kernel import clock, notify
+from kernel.collections import USER_DATA
 from localstack import AuthError
+from privacy import deletion as privacy_deletion
 
 
 def snapshot(db, uid: str) -> dict:

@@ -1,17 +1,18 @@
 """Data export (policy 7.1): a callable starts it, a task builds one zip in Cloud
 Storage (JSON per declared collection, plus media), and the person gets a
 short-lived signed link in-app and by email. Completeness is checked against
-the declaration (core.collections.USER_DATA), so a newly declared collection is
+the declaration (kernel.collections.USER_DATA), so a newly declared collection is
 covered without touching this file."""
 
 import json
 import time
 import urllib.request
 
-
-from core import clock, crypto, privacy_export
-from core.collections import USER_DATA
 from privacy_helpers import SIGNER_EMAIL, error_status, open_zip, owned, verify_v4_url
+
+from kernel import clock, crypto
+from kernel.collections import USER_DATA
+from privacy import export as privacy_export
 
 
 def seed_every_collection(db, uid: str) -> dict[str, str]:
@@ -40,7 +41,8 @@ def download(url: str) -> bytes:
 
 def test_export_holds_every_declared_collection_media_and_no_secrets(call, user, db, tasks, signing, upload, outbox,
                                                                        connect_x, x_fake):
-    from core import account_store, cloud
+    from accounts import store as account_store
+    from kernel import cloud
 
     account_id = connect_x(user)
     access_token = account_store.load_tokens(account_id).access_token
@@ -133,7 +135,7 @@ def test_a_repeated_delivery_builds_and_tells_once(call, user, db, tasks, signin
 
 def test_a_failed_export_leaves_its_request_open_with_why_and_tells_the_person(call, user, db, tasks, signing,
                                                                               outbox, monkeypatch):
-    from core import privacy_export
+    from privacy import export as privacy_export
 
     def broken(uid, export_id):
         raise OSError("storage refused the archive")
@@ -173,7 +175,7 @@ def test_get_export_gives_a_fresh_link_to_the_owner_only(call, new_user, db, tas
 def test_archives_expire_after_their_days(call, user, db, tasks, signing):
     import datetime as dt
 
-    from core import cloud
+    from kernel import cloud
 
     _, body = call("request_export", {}, user.token)
     export_id = body["result"]["exportId"]
@@ -216,7 +218,7 @@ def test_the_task_is_delivered_by_cloud_tasks_to_the_functions_emulator(call, us
     """End to end: the real enqueue, the Cloud Tasks emulator, the build_export HTTP
     function in the Functions emulator. (The emulator has no signing credentials, so
     its notice points to the app instead of carrying a link.)"""
-    from core import cloud
+    from kernel import cloud
 
     status, body = call("request_export", {}, user.token)
     assert status == 200, body

@@ -7,8 +7,10 @@ policy in force, its acceptance at sign-up, and the version on its notice."""
 import datetime as dt
 import uuid
 
-from core import clock, privacy_policy, privacy_requests, privacy_support
 from privacy_helpers import error_status, owned
+
+from kernel import clock
+from privacy import policy as privacy_policy, requests as privacy_requests, support as privacy_support
 
 OPERATOR_EMAIL = "support@minnerlabs.com"
 

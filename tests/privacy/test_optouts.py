@@ -1,19 +1,20 @@
 """Opt-outs (policy 7.4): marketing email and product analytics. Every sender
-goes through core.notify, which refuses marketing without the opt-in; legal
+goes through kernel.notify, which refuses marketing without the opt-in; legal
 and transactional notices go whatever the choice. Product analytics asks
-core.privacy_optouts first."""
+kernel.optouts first."""
 
 import ast
 import pathlib
 
-from core import notify, privacy_optouts
 from privacy_helpers import owned
+
+from kernel import notify, optouts as privacy_optouts
 
 FUNCTIONS = pathlib.Path(__file__).resolve().parents[2] / "functions"
 # Direct sends that do not go through notify(), and why each may: none is marketing.
 DIRECT_SENDS = {
-    "core/notify.py": "the sender itself",
-    "core/privacy_deletion.py": "the deletion receipt, to the address the erased profile had (transactional)",
+    "kernel/notify.py": "the sender itself",
+    "privacy/deletion.py": "the deletion receipt, to the address the erased profile had (transactional)",
 }
 
 
@@ -29,7 +30,7 @@ def test_email_leaves_only_through_core_notify():
             continue
         where = str(path.relative_to(FUNCTIONS))
         source = path.read_text()
-        if where != "core/notify.py":
+        if where != "kernel/notify.py":
             assert "import resend" not in source and "from resend" not in source, f"{where} talks to Resend itself"
         for call in calls_in(path):
             name = getattr(call.func, "attr", getattr(call.func, "id", ""))

@@ -6,8 +6,10 @@ and emailed to the operator."""
 import datetime as dt
 import uuid
 
-from core import clock, privacy_policy
 from privacy_helpers import error_status, owned
+
+from kernel import clock
+from privacy import policy as privacy_policy
 
 OPERATOR_EMAIL = "support@minnerlabs.com"
 

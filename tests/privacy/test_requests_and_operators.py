@@ -5,8 +5,10 @@ them; anyone else gets a clear refusal and nothing changes."""
 
 import datetime as dt
 
-from core import clock, privacy_requests
 from privacy_helpers import error_status, owned
+
+from kernel import clock
+from privacy import requests as privacy_requests
 
 
 def test_operators_list_open_and_overdue_requests(call, new_user, db, tasks, operator):

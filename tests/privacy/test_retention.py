@@ -8,10 +8,11 @@ import datetime as dt
 import uuid
 
 import pytest
-
-from core import clock, retention
-from core.collections import USER_DATA
 from privacy_helpers import media_names, owned
+
+from kernel import clock
+from kernel.collections import USER_DATA
+from privacy import retention
 
 NOW = dt.datetime(2031, 6, 15, 12, 0, tzinfo=dt.timezone.utc)
 CONTENT = ("posts", "metrics", "aiHistory", "notifications", "aiUsage", "supportMessages")
@@ -144,7 +145,7 @@ def test_the_scheduled_entry_point_reads_its_params(db, upload, monkeypatch):
 
 def test_a_deleted_account_is_purged_after_two_years_end_to_end(call, db, user, sign_in, upload):
     """Deletion marks; the purge two years and a day later finds and removes it all."""
-    from core import notify
+    from kernel import notify
 
     notify.notify(user.uid, kind="x", category="transactional", title="T", body="B")
     db.collection("posts").document(f"p-{user.uid}").set({"uid": user.uid, "status": "published", "targets": {}})
@@ -167,8 +168,8 @@ def test_what_lands_after_a_deletion_is_listed_a_day_later_and_purged_with_the_r
     """Work in flight at a deletion (here a notice) writes after it; the late listing a
     day later (the hourly deletion job) lists it, and the purge erases it with the rest
     from the lists alone."""
-    from core import privacy_deletion
     from handlers import privacy
+    from privacy import deletion as privacy_deletion
 
     db.collection("posts").document(f"p-{user.uid}").set({"uid": user.uid, "status": "published", "targets": {}})
     status, body = call("delete_account", {"confirm": True}, sign_in(user))
@@ -266,7 +267,7 @@ def test_payment_records_and_the_register_are_kept_their_own_times_then_purged(c
 
 
 def test_a_live_accounts_register_entries_go_six_years_after_completion(db, user):
-    from core import privacy_requests
+    from privacy import requests as privacy_requests
 
     with clock.frozen(dt.datetime(2024, 3, 1, tzinfo=dt.timezone.utc)):
         old = privacy_requests.record_correction(user.uid, ["timezone"])

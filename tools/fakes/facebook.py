@@ -55,8 +55,7 @@ from dataclasses import dataclass, field
 
 from fakes import meta_graph
 from fakes.base import FakeServer, Reply, Request
-from fakes.meta_graph import graph_error
-from fakes.meta_graph import invalid_token as _invalid_token
+from fakes.meta_graph import graph_error, invalid_token as _invalid_token
 
 V = r"/v27\.0"
 VERSION = "v27.0"

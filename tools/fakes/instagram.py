@@ -48,10 +48,13 @@ import secrets
 from dataclasses import dataclass, field
 
 from fakes.base import FakeServer, Reply, Request
-from fakes.meta_graph import LONG_LIVED_SECONDS as LONG_LIVED_SECONDS  # tests read it from here, as before
-from fakes.meta_graph import LongLivedTokens, graph_error
-from fakes.meta_graph import expired_token as _expired_token
-from fakes.meta_graph import invalid_token as _invalid_token
+from fakes.meta_graph import (
+    LONG_LIVED_SECONDS as LONG_LIVED_SECONDS,  # tests read it from here, as before
+    LongLivedTokens,
+    expired_token as _expired_token,
+    graph_error,
+    invalid_token as _invalid_token,
+)
 
 V = r"/v25\.0"
 MEDIA_METRICS = ("views", "reach", "likes", "comments", "shares", "saved", "total_interactions",

@@ -34,9 +34,7 @@ from dataclasses import dataclass, field
 
 from fakes import meta_graph
 from fakes.base import FakeServer, Reply, Request
-from fakes.meta_graph import LongLivedTokens
-from fakes.meta_graph import expired_token as _expired_token
-from fakes.meta_graph import invalid_token as _invalid_token
+from fakes.meta_graph import LongLivedTokens, expired_token as _expired_token, invalid_token as _invalid_token
 
 METRICS = ("views", "likes", "replies", "reposts", "quotes", "shares")
 

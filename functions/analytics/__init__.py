@@ -1,0 +1,1 @@
+"""Analytics: the collection schedule, the collector, the metric store and insights."""

@@ -1,0 +1,1 @@
+"""Billing: one Stripe customer per person, the plan from Stripe's state, plan limits applied."""

@@ -1,0 +1,1 @@
+"""Telemetry: error tracking (Sentry) and product analytics (PostHog, Google Analytics 4)."""
