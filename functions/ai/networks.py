@@ -1,9 +1,10 @@
-"""What AI writing needs to know about each network, in one table, and the checks
-that make AI output fit a network.
+"""What AI writing needs to know about each network, and the checks that make AI
+output fit a network.
 
-Whether a text fits is the network module's call (`platforms.get(name).validate`):
-the table's character limits only guide the prompt and size the token budget.
-A network without a module (Instagram, for now) is checked against the table.
+The facts are the network's own (Platform.text_rules, declared on its module:
+the character limit guides the prompt and sizes the token budget, the hashtag
+rules shape suggestions); whether a text fits is the module's validate. AI
+writes for the networks that declare text rules.
 """
 
 import re
@@ -16,48 +17,39 @@ HASHTAGS_MAX = 30  # the most suggestions one request may ask for, on any networ
 
 @dataclass(frozen=True)
 class NetworkRules:
-    label: str
-    text_limit: int  # characters a post may have (the module's validate is the authority)
-    max_hashtags: int = HASHTAGS_MAX  # hashtags a post may carry, those in the text included
-    max_tag_length: int = 100  # characters after the '#'
-    tag_starts_with_letter: bool = False
+    label: str  # the network's display name
+    text_limit: int
+    max_hashtags: int
+    max_tag_length: int
+    tag_starts_with_letter: bool
 
 
-NETWORK_RULES: dict[str, NetworkRules] = {
-    "x": NetworkRules("X", 280),
-    # app.bsky.richtext.facet#tag: at most 64 graphemes.
-    "bluesky": NetworkRules("Bluesky", 300, max_tag_length=64),
-    # Threads links one topic tag per post.
-    "threads": NetworkRules("Threads", 500, max_hashtags=1),
-    # LinkedIn makes #word a hashtag only when it starts with a letter (platforms.linkedin).
-    "linkedin": NetworkRules("LinkedIn", 3000, tag_starts_with_letter=True),
-    # 500 is Mastodon's default; instances may allow more, never checked here for less.
-    "mastodon": NetworkRules("Mastodon", 500),
-    # Instagram: captions up to 2,200 characters and 30 hashtags a post.
-    "instagram": NetworkRules("Instagram", 2200, max_hashtags=30),
-}
+def names() -> list[str]:
+    """The networks AI writes for: those whose module declares text rules."""
+    import platforms
+
+    return [n for n in platforms.names() if platforms.get(n).text_rules is not None]
+
+
+def rules(network: str) -> NetworkRules:
+    import platforms
+
+    module = platforms.get(network)
+    r = module.text_rules
+    return NetworkRules(module.display_name, r.text_limit, r.max_hashtags, r.max_tag_length, r.tag_starts_with_letter)
+
 
 _HASHTAG_IN_TEXT = re.compile(r"(?<![\w#])#(\w+)")
 _WORD = re.compile(r"[^\W_]+")
 
 
-def rules(network: str) -> NetworkRules:
-    return NETWORK_RULES[network]
-
-
 def problems(network: str, text: str) -> list[Problem]:
-    """Everything that keeps `text` from being posted as it is to `network`."""
-    from platforms import REGISTRY, get
+    """Everything that keeps `text` from being posted as it is to `network`: only what is
+    wrong with the words (a network that also needs media, Instagram, says so, and that
+    is for the composer, not for AI writing)."""
+    from platforms import get
 
-    if network in REGISTRY:
-        # Only what is wrong with the words: a network that also needs media
-        # (Instagram) says so, and that is for the composer, not for AI writing.
-        return [p for p in get(network).validate(PostContent(text=text)) if p.field == "text"]
-    limit = NETWORK_RULES[network].text_limit
-    if len(text) > limit:
-        return [Problem("text", f"{NETWORK_RULES[network].label} allows {limit:,} characters; "
-                                f"this text has {len(text):,}.")]
-    return []
+    return [p for p in get(network).validate(PostContent(text=text)) if p.field == "text"]
 
 
 def trim(network: str, text: str) -> str | None:
@@ -87,7 +79,7 @@ def normalize_hashtags(network: str, suggested: list[str], text: str, count: int
     digits (several words become CamelCase), none all digits, none too long,
     none twice or already in the text (case-insensitively), at most `count` and
     never past the network's cap counting those already in the text."""
-    r = NETWORK_RULES[network]
+    r = rules(network)
     seen = {t.casefold() for t in hashtags_in(text)}
     room = min(count, r.max_hashtags - len(seen))
     out: list[str] = []

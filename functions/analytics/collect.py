@@ -20,7 +20,8 @@ import datetime as _dt
 from collections import Counter, defaultdict
 
 from accounts import store as account_store
-from analytics import schedule as analytics_schedule, store as analytics_store
+from analytics import schedule as analytics_schedule
+from analytics import store as analytics_store
 from kernel import clock, db, log, settings, users
 from kernel.collections import ACCOUNTS, ANALYTICS_STATE, METRIC_TARGETS, METRICS, POSTS
 

@@ -23,7 +23,9 @@ no longer undo a newer one.
 import datetime as _dt
 from dataclasses import dataclass, field
 
-from billing import customers as billing_customers, limits as billing_limits, stripe_api as billing_stripe
+from billing import customers as billing_customers
+from billing import limits as billing_limits
+from billing import stripe_api as billing_stripe
 from kernel import clock, db, log, notify, plans, settings
 from kernel.collections import SUBSCRIPTIONS, USERS
 

@@ -15,10 +15,15 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, create_model
 
-from ai import (history as history_store, metering as ai_metering, models as ai_models, networks as ai_networks,
-                prompts as ai_prompts, providers as ai_providers)
+from ai import history as history_store
+from ai import metering as ai_metering
+from ai import models as ai_models
+from ai import networks as ai_networks
+from ai import prompts as ai_prompts
+from ai import providers as ai_providers
 from handlers.edge import Caller, callable_handler
 from handlers.schema import Strict, no_control
+from platforms import REGISTRY
 from kernel import clock, log, plans
 from kernel.errors import FailedPrecondition, InvalidArgument, PostrError, ResourceExhausted, Unavailable
 
@@ -40,15 +45,13 @@ def _one_of(what: str, choices):
 
 
 def _networks() -> list[str]:
-    """Networks AI writes for: those with a module and a row in the rules table."""
-    from platforms import names
-
-    return sorted(set(names()) & set(ai_networks.NETWORK_RULES))
+    """Networks AI writes for: those whose module declares text rules."""
+    return sorted(ai_networks.names())
 
 
 _check_model = _one_of("model", lambda: ai_models.MODEL_IDS)
 _check_network = _one_of("network", _networks)
-_check_hashtag_network = _one_of("network", lambda: sorted(ai_networks.NETWORK_RULES))
+_check_hashtag_network = _one_of("network", _networks)
 
 
 def _check_language(value: str) -> str:
@@ -72,7 +75,7 @@ Network = Annotated[str, Field(max_length=32), AfterValidator(_check_network)]
 
 class Generate(Strict):
     brief: _text(BRIEF_MAX)
-    networks: Annotated[list[Network], Field(min_length=1, max_length=len(ai_networks.NETWORK_RULES)),
+    networks: Annotated[list[Network], Field(min_length=1, max_length=len(REGISTRY)),
                         AfterValidator(_unique)]
     tone: _text(40) = "friendly"
     length: Literal["short", "medium", "long"] = "medium"

@@ -7,7 +7,8 @@ the caller's is NOT_FOUND, worded exactly like one that does not exist.
 
 from pydantic import Field
 
-from analytics import insights as analytics_insights, store as analytics_store
+from analytics import insights as analytics_insights
+from analytics import store as analytics_store
 from handlers.edge import Caller, callable_handler
 from handlers.schema import Id, IsoDate, Strict
 from kernel import db, log

@@ -12,7 +12,9 @@ from typing import Annotated
 
 from pydantic import AfterValidator, StringConstraints
 
-from billing import customers as billing_customers, stripe_api as billing_stripe, sync as billing_sync
+from billing import customers as billing_customers
+from billing import stripe_api as billing_stripe
+from billing import sync as billing_sync
 from handlers.edge import Caller, callable_handler
 from handlers.schema import Strict
 from kernel import clock, db, log, plans, settings

@@ -11,6 +11,12 @@ The account check is the edge's, for every callable: an ID token stays valid
 for up to an hour after its account is disabled or deleted, so the profile is
 read on every call (`Caller.profile()`, started as the call arrives) and an
 account that is not active is refused (PERMISSION_DENIED) whatever the payload.
+
+A network's refusal (platforms.errors) reaching the edge is mapped here too, by
+one table, `NETWORK_ERRORS`: what it means to the person depends only on what the
+call gave the network to judge, which the handler declares (`network_judges`):
+"input" for something the person just entered (a server address, an app password,
+a Page they picked), "account" (the default) for a connected account.
 A handler that reads the profile beside other work (the AI calls, beside their
 token hold) declares `checks_account=True` and calls `caller.profile()` before
 anything the person can see happens.
@@ -25,7 +31,8 @@ from typing import Any
 from firebase_functions import https_fn
 
 from kernel import log
-from kernel.errors import InvalidArgument, PostrError, Unauthenticated
+from kernel.errors import FailedPrecondition, InvalidArgument, PostrError, Unauthenticated, Unavailable
+from platforms.errors import AuthExpired, OutcomeUnknown, PlatformError, RateLimited, Transient
 
 _CODES = {code.value: code for code in https_fn.FunctionsErrorCode}
 
@@ -82,16 +89,21 @@ class Caller:
         return _dt.datetime.fromtimestamp(ts, _dt.timezone.utc) if ts else None
 
 
-def callable_handler(schema, *, checks_account: bool = False, before_onboarding: bool = False):
+def callable_handler(schema, *, checks_account: bool = False, before_onboarding: bool = False,
+                     network_judges: str = "account"):
     """Declare the payload schema (a pydantic model) of a callable handler; whether it
-    checks the caller's account itself (`caller.profile()`, see the module doc); and
+    checks the caller's account itself (`caller.profile()`, see the module doc);
     whether a person may use it before giving a birth date (policy 10: only the
-    profile, onboarding and the privacy rights, which do not depend on age)."""
+    profile, onboarding and the privacy rights, which do not depend on age); and what
+    a network it calls judges (see `NETWORK_ERRORS`)."""
+    if network_judges not in NETWORK_ERRORS:
+        raise ValueError(f"network_judges must be one of {sorted(NETWORK_ERRORS)}")
 
     def mark(fn: Callable) -> Callable:
         fn.schema = schema
         fn.checks_account = checks_account
         fn.before_onboarding = before_onboarding
+        fn.network_judges = network_judges
         return fn
 
     return mark
@@ -114,6 +126,40 @@ def json_guard(endpoint: Callable) -> Callable:
         return endpoint(request)
 
     return guarded
+
+
+# The one table from a network's refusal to what the person can do, first match wins.
+# The network's own message is kept (platform modules write it for people), except
+# where what it says would mislead: an "expired session" while signing in means the
+# sign-in details were wrong.
+NETWORK_ERRORS: dict[str, tuple[tuple[type, type, str | None], ...]] = {
+    "input": (
+        (Transient | RateLimited | OutcomeUnknown, Unavailable, None),
+        (AuthExpired, InvalidArgument, "{network} did not accept those sign-in details. Check them and try again."),
+        (PlatformError, InvalidArgument, None),
+    ),
+    "account": (
+        (Transient | RateLimited | OutcomeUnknown, Unavailable, None),
+        (AuthExpired, FailedPrecondition, "Your {network} connection expired; reconnect it."),
+        (PlatformError, FailedPrecondition, None),
+    ),
+}
+
+
+def from_network(err: PlatformError, judges: str = "account") -> PostrError:
+    for kind, error, message in NETWORK_ERRORS[judges]:
+        if isinstance(err, kind):
+            details = {"network": err.network}
+            if isinstance(err, RateLimited) and err.retry_after is not None:
+                details["retryAfter"] = err.retry_after
+            return error(message.format(network=_display_name(err.network)) if message else err.message, details)
+    raise AssertionError("NETWORK_ERRORS ends with PlatformError")  # pragma: no cover
+
+
+def _display_name(network: str) -> str:
+    import platforms
+
+    return platforms.get(network).display_name if network in platforms.REGISTRY else network
 
 
 def to_https_error(err: PostrError) -> https_fn.HttpsError:
@@ -143,6 +189,11 @@ def run(req: https_fn.CallableRequest, handler: Callable) -> Any:
     except PostrError as err:
         log.info("callable refused", callable=name, errorCode=err.code)
         raise to_https_error(err) from None
+    except PlatformError as err:
+        mapped = from_network(err, handler.network_judges)
+        log.info("callable refused", callable=name, errorCode=mapped.code, network=err.network,
+                 error=type(err).__name__, detail=err.detail)
+        raise to_https_error(mapped) from None
     except https_fn.HttpsError:
         raise
     except Exception as exc:  # anything unexpected: log it, report it, tell the caller plainly

@@ -1,12 +1,10 @@
 """Posts: create, update, delete, get, list, publish now, duplicate; the task
-that publishes a post at its time, the sweeper that catches what a lost task
-would miss, and the Firestore trigger that keeps each post's task in step.
+that publishes a post at its time (posts.publisher), the sweeper that catches
+what a lost task would miss (posts.sweeper), and the Firestore trigger that
+keeps each post's task in step (posts.tasks).
 
-Everything a post names is checked before anything is written: the caller's
-own connected accounts (active), their own uploads (type, size, plan), a time
-in the future and within a year, each target network's own validate, and the
-plan's scheduled posts per month. A refused call writes nothing and queues
-nothing.
+Everything a post names is checked before anything is written (posts.compose):
+a refused call writes nothing and queues nothing.
 """
 
 import datetime as _dt
@@ -15,20 +13,15 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, StringConstraints
 
-from accounts import store as account_store
 from handlers.edge import Caller, callable_handler
 from handlers.schema import Id, IsoDateTime, Strict
-from kernel import clock, db, log, plans, tasks
-from kernel.collections import ACCOUNTS, POSTS
-from kernel.errors import (Aborted, FailedPrecondition, InvalidArgument, NotFound, ResourceExhausted, Unavailable,
-                           from_store)
-from posts import (content as posts_content, media as posts_media, model as posts_model, publisher,
-                   schedule as posts_schedule, tasks as publish_tasks)
+from kernel import clock, db, log, tasks
+from kernel.collections import POSTS
+from kernel.errors import Aborted, FailedPrecondition, InvalidArgument, Unavailable, from_store
+from posts import compose, media as posts_media, model as posts_model, publisher, sweeper, tasks as publish_tasks
 from posts.model import DRAFT, PAUSED, PUBLISHING, SCHEDULED
 
 TEXT_MAX = 10_000
-SWEEP_GRACE = _dt.timedelta(seconds=30)  # a live task fires on time; the sweeper only catches lost ones
-SWEEP_BATCH = 100
 CHANGED_MEANWHILE = "The post changed meanwhile (it may be publishing). Reload it and try again."
 
 
@@ -124,115 +117,6 @@ class ListPosts(Strict):
 # --- building a post ------------------------------------------------------------------
 
 
-def _own_post(uid: str, post_id: str):
-    snap = db.doc(POSTS, post_id).get()
-    if not snap.exists or snap.get("uid") != uid:
-        raise NotFound("That post was not found. It may have been deleted.")
-    return snap
-
-
-def _accounts(uid: str, ids: list[str]) -> dict[str, str]:
-    """account id -> network, for the caller's own active accounts only."""
-    if len(set(ids)) != len(ids):
-        raise InvalidArgument("Each account can be chosen once per post.")
-    found = {}
-    for aid in ids:
-        snap = db.doc(ACCOUNTS, aid).get()
-        if not snap.exists or snap.get("uid") != uid:
-            raise NotFound(f"Account '{aid}' is not one of your connected accounts.")
-        status = snap.get("status")
-        if status == account_store.RECONNECT_NEEDED:
-            raise FailedPrecondition(f"@{snap.get('handle')} on {snap.get('network')} needs to be reconnected "
-                                     "before postr can post there. Reconnect it in Accounts.")
-        if status != account_store.ACTIVE:
-            raise FailedPrecondition(f"@{snap.get('handle')} on {snap.get('network')} is paused because your plan "
-                                     "allows fewer accounts. Upgrade or disconnect another account.")
-        found[aid] = snap.get("network")
-    return found
-
-
-def _media(uid: str, items, plan) -> list[dict]:
-    return [r.to_doc() for r in posts_media.check(uid, [i if isinstance(i, dict) else i.model_dump() for i in items],
-                                                   video_allowed=plan.video)]
-
-
-def _build(uid: str, profile: dict, fields: dict, *, now: _dt.datetime, allow_now: bool = False) -> dict:
-    """A post document from checked fields; raises before anything is written."""
-    plan = plans.plan(profile.get("plan"))
-    networks = _accounts(uid, fields["accountIds"])
-    unknown = set(fields.get("overrides") or {}) - set(networks)
-    if unknown:
-        raise InvalidArgument(f"Overrides name accounts the post does not target: {', '.join(sorted(unknown))}.")
-    at = fields.get("scheduledAt")
-    recurrence = fields.get("recurrence")
-    if at is not None:
-        if at <= now and not allow_now:
-            raise InvalidArgument("The scheduled time is in the past. Choose a later time, or publish now.")
-        if at > now + posts_schedule.MAX_AHEAD:
-            raise InvalidArgument("Posts can be scheduled at most a year ahead.")
-    if recurrence is not None:
-        if at is None:
-            raise InvalidArgument("A recurring post needs a first date (scheduledAt).")
-        if recurrence.get("until") is not None and recurrence["until"] <= at:
-            raise InvalidArgument("The series' end (recurrence.until) must be after its first date.")
-    if not (fields.get("text") or "").strip() and not fields.get("media"):
-        raise InvalidArgument("A post needs text or media.")
-    post = {
-        "uid": uid,
-        "text": fields.get("text") or "",
-        "media": _media(uid, fields.get("media") or [], plan),
-        "thread": [{"text": p.get("text") or "", "media": _media(uid, p.get("media") or [], plan)}
-                   for p in fields.get("thread") or []],
-        "firstComment": fields.get("firstComment"),
-        "link": fields.get("link"),
-        "overrides": {aid: {k: v for k, v in o.items() if v is not None} for aid, o in (fields.get("overrides") or {}).items()},
-        "targetAccountIds": list(networks),
-        "scheduledAt": at,
-        "timezone": fields.get("timezone") or (profile.get("settings") or {}).get("timezone") or "UTC",
-        "recurrence": recurrence,
-        "seriesAnchor": at if recurrence else None,
-        "occurrence": 0 if recurrence else None,
-    }
-    problems = []
-    for aid, network in networks.items():
-        problems += [{"accountId": aid, "network": network, **p}
-                     for p in posts_content.problems_for(post, aid, network)]
-    if problems:
-        raise InvalidArgument("This post cannot go out as it is: " + " ".join(
-            f"[{p['network']}] {p['message']}" for p in problems), {"problems": problems})
-    status = SCHEDULED if at is not None else DRAFT
-    post["status"] = status
-    post["targets"] = {aid: {"network": network, "status": status} for aid, network in networks.items()}
-    post["dueAt"] = at
-    post["enqueueAt"] = publish_tasks.enqueue_at(at)
-    return post
-
-
-def _check_month_limit(uid: str, plan_name: str | None, at: _dt.datetime | None, exclude: str | None) -> None:
-    """The plan's scheduled posts per calendar month (UTC), as billing.limits counts them."""
-    from google.cloud.firestore import FieldFilter
-
-    if at is None:
-        return
-    limit = plans.plan(plan_name).scheduled_posts_per_month
-    query = (db.client().collection(POSTS).where(filter=FieldFilter("uid", "==", uid))
-             .where(filter=FieldFilter("status", "==", SCHEDULED)))
-    count = sum(1 for s in query.stream()
-                if s.id != exclude and (s.get("scheduledAt") or at).strftime("%Y-%m") == at.strftime("%Y-%m"))
-    if count >= limit:
-        first = (at.replace(day=1, hour=0, minute=0, second=0, microsecond=0) + _dt.timedelta(days=32)).replace(day=1)
-        raise ResourceExhausted(
-            f"Your plan allows {limit} scheduled posts in {at.strftime('%B %Y')}, and that month is full. "
-            "Upgrade, or schedule it for another month.", {"limit": limit, "resetsAt": first.isoformat()})
-
-
-def _sync(post_id: str, after: dict | None, before: dict | None) -> None:
-    try:
-        publish_tasks.sync(post_id, after, before)
-    except Exception as exc:  # saved already: the sweeper publishes it from dueAt if no task fires
-        log.warn("publish task not synced; the sweeper will catch it", postId=post_id, error=type(exc).__name__)
-
-
 def _fields(payload) -> dict:
     data = payload.model_dump()
     if data.get("recurrence") is not None:
@@ -247,13 +131,13 @@ def _fields(payload) -> dict:
 def create_post(caller: Caller, payload: CreatePost) -> dict:
     _, profile = caller.profile()
     now = clock.now()
-    post = _build(caller.uid, profile, _fields(payload), now=now)
+    post = compose.build(caller.uid, profile, _fields(payload), now=now)
     ref = db.client().collection(POSTS).document()
-    _check_month_limit(caller.uid, profile.get("plan"), post["scheduledAt"], None)
+    compose.check_month_limit(caller.uid, profile.get("plan"), post["scheduledAt"], None)
     post.update(createdAt=now, updatedAt=now, scheduleVersion=1 if post["scheduledAt"] else 0,
                 sortKey=posts_model.sort_key(post["scheduledAt"] or now, ref.id))
     ref.create(post)
-    _sync(ref.id, post, None)
+    publish_tasks.sync_or_leave_to_sweeper(ref.id, post, None)
     log.info("post created", uid=caller.uid, postId=ref.id, status=post["status"], targets=len(post["targets"]))
     return posts_model.public_view(ref.id, post)
 
@@ -261,14 +145,14 @@ def create_post(caller: Caller, payload: CreatePost) -> dict:
 @callable_handler(UpdatePost)
 def update_post(caller: Caller, payload: UpdatePost) -> dict:
     _, profile = caller.profile()
-    snap = _own_post(caller.uid, payload.postId)
+    snap = compose.own(caller.uid, payload.postId)
     before = snap.to_dict()
     if before.get("status") not in posts_model.EDITABLE:
         raise FailedPrecondition(f"This post is {before.get('status')} and can no longer be changed. "
                                  "Duplicate it to post it again.")
-    fields = {**_fields_of(before), **payload.model_dump(exclude={"postId"}, exclude_unset=True)}
+    fields = {**compose.fields_of(before), **payload.model_dump(exclude={"postId"}, exclude_unset=True)}
     now = clock.now()
-    post = _build(caller.uid, profile, fields, now=now)
+    post = compose.build(caller.uid, profile, fields, now=now)
     schedule_changed = any(post.get(k) != before.get(k) for k in ("scheduledAt", "recurrence", "status"))
     version = int(before.get("scheduleVersion") or 0) + (1 if schedule_changed else 0)
     if before.get("status") == PAUSED:  # billing decides when it goes again, from its own marks
@@ -277,57 +161,30 @@ def update_post(caller: Caller, payload: UpdatePost) -> dict:
         # A series edited in its words only keeps its place: same anchor, same next occurrence.
         post.update(seriesAnchor=before.get("seriesAnchor"), occurrence=before.get("occurrence"))
     if post["status"] == SCHEDULED:
-        _check_month_limit(caller.uid, profile.get("plan"), post["scheduledAt"], snap.id)
+        compose.check_month_limit(caller.uid, profile.get("plan"), post["scheduledAt"], snap.id)
     post.update(updatedAt=now, scheduleVersion=version, createdAt=before.get("createdAt"),
                 sortKey=posts_model.sort_key(post["scheduledAt"] or before.get("createdAt") or now, snap.id))
-    _replace(snap, before, post, "The post changed while you were editing it (it may be publishing). "
+    compose.replace(snap, before, post, "The post changed while you were editing it (it may be publishing). "
                                  "Reload it and try again.")
-    _sync(snap.id, {**before, **post}, before)
+    publish_tasks.sync_or_leave_to_sweeper(snap.id, {**before, **post}, before)
     return posts_model.public_view(snap.id, {**before, **post})
-
-
-def _fields_of(post: dict) -> dict:
-    """A saved post's own fields, in the shape of a create payload (so _build checks them again)."""
-    def media(items):
-        return [{"path": m["path"], "altText": m.get("altText")} for m in items or []]
-
-    fields = {k: post.get(k) for k in ("text", "firstComment", "link", "overrides", "scheduledAt", "timezone",
-                                       "recurrence")}
-    return {**fields, "accountIds": post.get("targetAccountIds") or [], "media": media(post.get("media")),
-            "thread": [{"text": p.get("text"), "media": media(p.get("media"))} for p in post.get("thread") or []]}
-
-
-def _if_unchanged(snap, write, message: str) -> None:
-    """write(option) only if the post is as it was read (it may have started publishing meanwhile)."""
-    from google.api_core.exceptions import FailedPrecondition as Changed
-
-    try:
-        write(db.client().write_option(last_update_time=snap.update_time))
-    except Changed:
-        raise FailedPrecondition(message) from None
-
-
-def _replace(snap, before: dict, after: dict, message: str) -> None:
-    """Replace the post with `after` (a field `after` drops is cleared), if it is unchanged."""
-    changes = {**{k: None for k in before if k not in after and k not in ("uid", "createdAt")}, **after}
-    _if_unchanged(snap, lambda option: snap.reference.update(changes, option=option), message)
 
 
 @callable_handler(PostRef)
 def delete_post(caller: Caller, payload: PostRef) -> dict:
-    snap = _own_post(caller.uid, payload.postId)
+    snap = compose.own(caller.uid, payload.postId)
     before = snap.to_dict()
     if before.get("status") == PUBLISHING:
         raise FailedPrecondition("This post is being published right now. Wait a moment, then delete it.")
-    _if_unchanged(snap, lambda option: snap.reference.delete(option=option), CHANGED_MEANWHILE)
-    _sync(snap.id, None, before)
+    compose.if_unchanged(snap, lambda option: snap.reference.delete(option=option), CHANGED_MEANWHILE)
+    publish_tasks.sync_or_leave_to_sweeper(snap.id, None, before)
     log.info("post deleted", uid=caller.uid, postId=snap.id, status=before.get("status"))
     return {"deleted": snap.id}
 
 
 @callable_handler(PostRef)
 def get_post(caller: Caller, payload: PostRef) -> dict:
-    snap = _own_post(caller.uid, payload.postId)
+    snap = compose.own(caller.uid, payload.postId)
     return posts_model.public_view(snap.id, snap.to_dict())
 
 
@@ -360,7 +217,7 @@ def list_posts(caller: Caller, payload: ListPosts) -> dict:
 @callable_handler(PostRef)
 def publish_now(caller: Caller, payload: PostRef) -> dict:
     _, profile = caller.profile()
-    snap = _own_post(caller.uid, payload.postId)
+    snap = compose.own(caller.uid, payload.postId)
     before = snap.to_dict()
     if before.get("status") == PAUSED:
         raise FailedPrecondition("This post is paused because your plan's monthly limit is reached. Upgrade to "
@@ -370,20 +227,20 @@ def publish_now(caller: Caller, payload: PostRef) -> dict:
     if before.get("recurrence"):
         raise FailedPrecondition("Publish now works on single posts. Duplicate this series' post to send it now.")
     now = clock.now()
-    post = _build(caller.uid, profile, {**_fields_of(before), "scheduledAt": now}, now=now, allow_now=True)
+    post = compose.build(caller.uid, profile, {**compose.fields_of(before), "scheduledAt": now}, now=now, allow_now=True)
     if before.get("status") != SCHEDULED or (before.get("scheduledAt") and before["scheduledAt"].strftime("%Y-%m")
                                               != now.strftime("%Y-%m")):
-        _check_month_limit(caller.uid, profile.get("plan"), now, snap.id)
+        compose.check_month_limit(caller.uid, profile.get("plan"), now, snap.id)
     post.update(updatedAt=now, scheduleVersion=int(before.get("scheduleVersion") or 0) + 1,
                 createdAt=before.get("createdAt"), sortKey=posts_model.sort_key(now, snap.id))
-    _replace(snap, before, post, CHANGED_MEANWHILE)
-    _sync(snap.id, {**before, **post}, before)
+    compose.replace(snap, before, post, CHANGED_MEANWHILE)
+    publish_tasks.sync_or_leave_to_sweeper(snap.id, {**before, **post}, before)
     return posts_model.public_view(snap.id, {**before, **post})
 
 
 @callable_handler(PostRef)
 def duplicate_post(caller: Caller, payload: PostRef) -> dict:
-    source = _own_post(caller.uid, payload.postId).to_dict()
+    source = compose.own(caller.uid, payload.postId).to_dict()
     now = clock.now()
     ref = db.client().collection(POSTS).document()
     keep = ("text", "media", "thread", "firstComment", "link", "overrides", "timezone", "targetAccountIds")
@@ -429,33 +286,7 @@ def publish_post(request):
 
 
 def sweep_due_posts() -> dict:
-    """Every minute: publish what is due and was not (a lost task, a deferred retry,
-    a claim whose worker vanished), and queue tasks for posts now within reach."""
-    import concurrent.futures
-
-    from google.cloud.firestore import FieldFilter, Query
-
-    now = clock.now()
-    posts = db.client().collection(POSTS)
-    due = list(posts.where(filter=FieldFilter("dueAt", "<=", now - SWEEP_GRACE))
-               .order_by("dueAt", direction=Query.ASCENDING).limit(SWEEP_BATCH).stream())
-    live = [s for s in due if s.get("status") in (SCHEDULED, PUBLISHING)]
-    for s in due:
-        if s not in live:  # paused, cancelled...: nothing to publish from it, so the sweeper stops looking
-            s.reference.update({"dueAt": None})
-    outcomes = {}
-    if live:
-        with concurrent.futures.ThreadPoolExecutor(max_workers=min(len(live), 8)) as pool:
-            outcomes = dict(zip([s.id for s in live], pool.map(lambda s: publisher.run(s.id)["outcome"], live)))
-    queued = 0
-    for s in posts.where(filter=FieldFilter("enqueueAt", "<=", now)).limit(SWEEP_BATCH).stream():
-        _sync(s.id, s.to_dict(), None)
-        s.reference.update({"enqueueAt": None})
-        queued += 1
-    result = {"swept": len(live), "outcomes": outcomes, "queued": queued}
-    if live or queued:
-        log.info("publish sweep", swept=len(live), queued=queued)
-    return result
+    return sweeper.sweep()
 
 
 def on_post_written(event) -> None:

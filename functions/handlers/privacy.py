@@ -12,9 +12,14 @@ from handlers.schema import Confirm, Id, IsoDate, IsoDateTime, Strict, no_contro
 from kernel import clock, db, log
 from kernel.collections import PRIVACY_REQUESTS, USERS
 from kernel.errors import FailedPrecondition, InvalidArgument, NotFound
-from privacy import (deletion as privacy_deletion, export as privacy_export, operators as privacy_operators,
-                     policy as privacy_policy, requests as privacy_requests, retention, support as privacy_support,
-                     tasks as privacy_tasks)
+from privacy import deletion as privacy_deletion
+from privacy import export as privacy_export
+from privacy import operators as privacy_operators
+from privacy import policy as privacy_policy
+from privacy import requests as privacy_requests
+from privacy import retention
+from privacy import support as privacy_support
+from privacy import tasks as privacy_tasks
 
 
 class RequestExport(Strict):

@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 
 from firebase_functions.params import StringParam
 
-from ai.models import MODEL_IDS
 from kernel import settings
 
 DEFAULT_PLAN = "free"
@@ -44,11 +43,14 @@ class Plan:
         }
 
 
+# The AI models of the paid plans, by id (ai.models is the catalogue; a test keeps the two in step).
+ALL_AI_MODELS = ("openai:gpt-4o-mini", "openai:gpt-4o", "xai:grok-4.3")
+
 PLANS: dict[str, Plan] = {
     "free": Plan("free", 3, 30, 50_000, ("openai:gpt-4o-mini",), video=False, title="Free", rank=0),
-    "pro": Plan("pro", 10, 300, 1_000_000, MODEL_IDS, video=True, title="Pro", rank=1,
+    "pro": Plan("pro", 10, 300, 1_000_000, ALL_AI_MODELS, video=True, title="Pro", rank=1,
                 price=settings.STRIPE_PRICE_PRO),
-    "business": Plan("business", 50, 3000, 10_000_000, MODEL_IDS, video=True, title="Business", rank=2,
+    "business": Plan("business", 50, 3000, 10_000_000, ALL_AI_MODELS, video=True, title="Business", rank=2,
                      price=settings.STRIPE_PRICE_BUSINESS),
 }
 

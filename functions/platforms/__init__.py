@@ -5,8 +5,10 @@ first use so a function pays only for the networks it touches.
 """
 
 import importlib
+from typing import TYPE_CHECKING
 
-from platforms.base import Platform
+if TYPE_CHECKING:  # the interface loads with the first network, not with platforms.errors
+    from platforms.base import Platform
 
 # name -> module under platforms/; each module defines PLATFORM = <instance>.
 REGISTRY: dict[str, str] = {
@@ -27,7 +29,7 @@ def names() -> list[str]:
     return sorted(REGISTRY)
 
 
-def get(name: str) -> Platform:
+def get(name: str) -> "Platform":
     module = REGISTRY.get(name)
     if module is None:
         raise KeyError(name)

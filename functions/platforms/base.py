@@ -1,6 +1,6 @@
 """The interface every social network module implements, and the data it speaks.
 
-A network module (platforms/x.py, platforms/bluesky.py, ...) defines one class
+A network package (platforms/x/, platforms/bluesky/, ...) defines one class
 that subclasses `Platform` and implements every method; `platforms.get(name)`
 returns its instance. Methods are synchronous, send HTTP through
 `platforms.http` (pooled httpx clients with timeouts) and raise only the
@@ -8,9 +8,12 @@ taxonomy of `platforms.errors`.
 """
 
 import datetime as _dt
+import enum
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal
+
+from firebase_functions.params import SecretParam, StringParam
 
 from platforms.errors import Permanent
 
@@ -76,6 +79,14 @@ class PostContent:
     # Network-specific choices (privacy level, board id, title...).
     options: dict[str, Any] = field(default_factory=dict)
 
+    def text_with_link(self) -> str:
+        """The text as posted where the network has no link field: the link
+        joins it after a blank line, unless the text holds it already."""
+        text = self.text or ""
+        if self.link and self.link not in text:
+            text = f"{text}\n\n{self.link}" if text.strip() else self.link
+        return text
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -125,9 +136,37 @@ def split_post_ids(post_ids: list[str], check: Callable[[str], None], most: int,
     return wanted, refused
 
 
+class Capability(enum.Enum):
+    """What a network offers beyond the common interface, declared by its module
+    (never discovered with hasattr); tests/platforms/test_conformance.py holds
+    each module to the methods a capability needs."""
+
+    # A login is for a person and the account is a Page they choose next (pages, select_page).
+    PAGES = "pages"
+    # A post goes to one of the account's boards (boards).
+    BOARDS = "boards"
+    # Connects with a handle and an app password (sign_in), not a sign-in page.
+    APP_PASSWORD = "app_password"
+    # postr registers an app on each server the person names (check, register_app, app_class).
+    PER_INSTANCE_APP = "per_instance_app"
+
+
+@dataclass(frozen=True)
+class TextRules:
+    """What AI writing needs to know of a network's text (the module's validate stays
+    the authority on whether a text fits): the limit guides the prompt and sizes the
+    token budget, the hashtag rules shape suggestions."""
+
+    text_limit: int
+    max_hashtags: int = 30  # hashtags a post may carry, those in the text included
+    max_tag_length: int = 100  # characters after the '#'
+    tag_starts_with_letter: bool = False
+
+
 class Platform:
-    """Base class of a network module. Subclasses set the class attributes and
-    implement every method (NotImplementedError marks what is missing)."""
+    """Base class of a network module. Subclasses set the class attributes (the
+    network's facts, declared once here) and implement every method
+    (NotImplementedError marks what is missing)."""
 
     name: str = ""  # registry key, e.g. "x"
     display_name: str = ""  # shown to people, e.g. "X"
@@ -145,6 +184,20 @@ class Platform:
     supports_video: bool = False
     # Post ids one metrics request can carry (a network's multi-id read); 1: one post a request.
     metrics_batch: int = 1
+    capabilities: frozenset[Capability] = frozenset()
+    # postr's app at the network: the client id and secret params (kernel.settings); None
+    # where postr has no app of its own there (app passwords, an app per server).
+    client_id: StringParam | None = None
+    client_secret: SecretParam | None = None
+    app_class: type = None  # the credentials type register_app returns (Capability.PER_INSTANCE_APP)
+    # How long before a token expires it is refreshed (its lifetime decides).
+    refresh_ahead: _dt.timedelta = _dt.timedelta(hours=1)
+    # Publishes to this network at once in one instance (large uploads share bandwidth).
+    max_concurrent_publishes: int = 10
+    # Media kinds the network fetches from a signed URL rather than taking as bytes.
+    pulls_media: tuple[str, ...] = ()
+    # None: AI writing does not write for this network.
+    text_rules: TextRules | None = None
 
     # --- OAuth ------------------------------------------------------------------
     def authorization_url(self, app: AppCredentials, *, state: str, redirect_uri: str,
@@ -191,7 +244,16 @@ class Platform:
         raise NotImplementedError
 
     def publish(self, tokens: Tokens, content: PostContent) -> Published:
+        """Post it (every part, the first comment); the first thing it does is
+        `refuse(self.validate(content))`, so nothing is sent for a post with problems."""
         raise NotImplementedError
+
+    def refuse(self, problems: list[Problem], what: str = "post") -> None:
+        """Raise Permanent, naming every problem, when there are any."""
+        if problems:
+            raise Permanent(self.name, f"This {what} cannot go to {self.display_name}: "
+                                       + " ".join(p.message for p in problems),
+                            detail="; ".join(p.field for p in problems))
 
     def delete(self, tokens: Tokens, post_id: str) -> None:
         raise NotImplementedError

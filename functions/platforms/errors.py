@@ -8,6 +8,11 @@ accounts, analytics) act on the class alone:
 - Permanent: will fail again as it is; `message` tells the person why.
 - OutcomeUnknown: a non-idempotent request (a publish) was sent and no answer
   came back; it may or may not have happened, so it must not be retried blindly.
+- PartlyPublished: the first post is out and a later part (a thread reply, the
+  first comment) is not. `published` says what went out, `cause` (one of the
+  above) why the rest did not; what is out is recorded, never sent again. Every
+  network reports a partial publish this way (Bluesky takes back what it posted
+  instead, so its failures leave nothing and raise the cause alone).
 
 `message` is always readable by a person; `detail` keeps the network's own
 code or text for logs (never a token).
@@ -43,3 +48,10 @@ class Permanent(PlatformError):
 
 class OutcomeUnknown(PlatformError):
     pass
+
+
+class PartlyPublished(PlatformError):
+    def __init__(self, published, cause: PlatformError):
+        super().__init__(cause.network, cause.message, status=cause.status, detail=cause.detail)
+        self.published = published  # platforms.base.Published: what went out
+        self.cause = cause

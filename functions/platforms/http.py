@@ -13,6 +13,7 @@ module's to classify (each network words its errors differently), with
 """
 
 import functools
+from collections.abc import Callable
 
 import h11
 import httpx
@@ -89,6 +90,13 @@ def json_object(response: httpx.Response) -> dict:
     except ValueError:
         return {}
     return body if isinstance(body, dict) else {}
+
+
+def read(response: httpx.Response, refused: Callable[[httpx.Response], PlatformError]) -> dict:
+    """The answer's JSON object, or `refused(response)` raised for a status of 400 or more."""
+    if response.status_code >= 400:
+        raise refused(response)
+    return json_object(response)
 
 
 def retry_after(response: httpx.Response) -> float | None:

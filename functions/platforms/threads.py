@@ -26,14 +26,17 @@ of GET/DELETE requests and in the form body of POST requests (so they stay out
 of URLs wherever the API allows it).
 """
 
+import datetime as _dt
 import functools
 
 from firebase_functions.params import StringParam
 
-from platforms.base import AppCredentials, Media, Metrics, PostContent, Problem, Profile, Published, Tokens
-from platforms.errors import OutcomeUnknown, Permanent, PlatformError, Transient
-from platforms.meta_graph import POLL_DELAYS as POLL_DELAYS  # the module's own name for its pacing, as before
-from platforms.meta_graph import ContainerPlatform, PermissionMissing
+from kernel import settings
+from platforms.base import AppCredentials, Media, Metrics, PostContent, Problem, Profile, Published, TextRules, Tokens
+from platforms.errors import PartlyPublished, Permanent, PlatformError
+from platforms.media import GB, MB
+from platforms.meta_graph import PermissionMissing, insight_values
+from platforms.meta_graph.containers import ContainerPlatform, PulledMedia, pulled_media_problems
 
 THREADS_API_URL = StringParam("THREADS_API_URL", default="https://graph.threads.net")
 THREADS_AUTH_URL = StringParam("THREADS_AUTH_URL", default="https://threads.com/oauth/authorize")
@@ -44,14 +47,19 @@ API_VERSION = "v1.0"
 MAX_TEXT = 500
 MAX_LINKS = 5
 MIN_CAROUSEL, MAX_CAROUSEL = 2, 20
-IMAGE_TYPES = {"image/jpeg", "image/png"}
-VIDEO_TYPES = {"video/mp4", "video/quicktime"}
-MAX_IMAGE_BYTES = 8 * 1024 * 1024
-MAX_VIDEO_BYTES = 1024 * 1024 * 1024
-MAX_VIDEO_SECONDS = 300
-MAX_VIDEO_WIDTH = 1920
-MAX_IMAGE_RATIO = 10.0
-MIN_VIDEO_RATIO, MAX_VIDEO_RATIO = 0.01, 10.0
+PULLED_MEDIA = PulledMedia(
+    image_types=frozenset({"image/jpeg", "image/png"}),
+    image_type_refusal="Threads takes JPEG or PNG images, not {mime_type}.",
+    max_image_bytes=8 * MB,
+    image_ratio=(1 / 10, 10.0),
+    image_ratio_refusal="This image is too long and narrow for Threads (at most 10:1).",
+    max_video_bytes=GB,
+    video_seconds=(0, 5 * 60),
+    video_seconds_refusal="Videos on Threads last up to 5 minutes; this one lasts {seconds:.0f} seconds.",
+    max_video_width=1920,
+    video_ratio=(0.01, 10.0),
+    video_ratio_refusal="This video's shape is outside what Threads accepts (0.01:1 to 10:1).",
+)
 REPLY_CONTROLS = ("everyone", "accounts_you_follow", "mentioned_only", "parent_post_author_only", "followers_only")
 
 RATE_LIMIT_CODES = frozenset({4, 17, 32, 341, 613})
@@ -118,12 +126,21 @@ def links_in(text: str, attachment: str | None = None) -> set[str]:
 class ThreadsPlatform(ContainerPlatform):
     name = NAME
     display_name = "Threads"
+    client_id = settings.OAUTH_CLIENT_IDS["threads"]
+    client_secret = settings.OAUTH_CLIENT_SECRETS["threads"]
+    refresh_ahead = _dt.timedelta(days=7)  # long-lived tokens live 60 days
+    pulls_media = ("image", "video")  # Threads takes media only from a URL
+    # Threads links one topic tag per post.
+    text_rules = TextRules(500, max_hashtags=1)
     api_url = THREADS_API_URL
+    auth_url = THREADS_AUTH_URL
     api_version = API_VERSION
     rate_limit_codes = RATE_LIMIT_CODES
     transient_codes = TRANSIENT_CODES
     unreadable_outcome = "Threads' answer was unreadable; the post may have gone through."
     grant_prefix = "th"
+    container_edge, publish_edge = "threads", "threads_publish"
+    status_fields = ("status", "error_message")
     uses_pkce = False
     # threads_basic: every endpoint; threads_content_publish: containers and
     # publishing; threads_manage_replies: POST calls that reply (thread parts,
@@ -137,31 +154,13 @@ class ThreadsPlatform(ContainerPlatform):
     supports_video = True
 
     # --- OAuth -----------------------------------------------------------------
-    def authorization_url(self, app: AppCredentials, *, state: str, redirect_uri: str,
-                          code_challenge: str | None = None) -> str:
-        import urllib.parse
-
-        query = urllib.parse.urlencode({
-            "client_id": app.client_id,
-            "redirect_uri": redirect_uri,
-            "scope": ",".join(self.scopes),
-            "response_type": "code",
-            "state": state,
-        })
-        return f"{THREADS_AUTH_URL.value}?{query}"
-
     def exchange_code(self, app: AppCredentials, *, code: str, redirect_uri: str,
                       code_verifier: str | None = None) -> Tokens:
-        short = self._call("POST", "/oauth/access_token", versioned=False, data={
-            "client_id": app.client_id,
-            "client_secret": app.client_secret or "",
-            "code": code,
-            "grant_type": "authorization_code",
-            "redirect_uri": redirect_uri,
-        })
+        short = self._call("POST", "/oauth/access_token", versioned=False,
+                           data=self._code_form(app, code, redirect_uri))
         user_id = short.get("user_id")
         if not short.get("access_token") or user_id is None:
-            raise Permanent(NAME, "Threads did not return an access token; connect Threads again.")
+            raise self._no_token()
         long = self._long_lived(app, short["access_token"])
         # The requested permissions stand in for the granted ones, because
         # Threads does not say: the code exchange answers `access_token` and
@@ -208,7 +207,7 @@ class ThreadsPlatform(ContainerPlatform):
                               params={"metric": "followers_count"})
         except (PermissionMissing, Permanent):
             return None
-        return _insight_values(body).get("followers_count")
+        return insight_values(body).get("followers_count")
 
     # --- validation ----------------------------------------------------------------
     def validate(self, content: PostContent) -> list[Problem]:
@@ -242,7 +241,7 @@ class ThreadsPlatform(ContainerPlatform):
                                     f"this one has {len(part.media)}."))
         for i, media in enumerate(part.media, start=1):
             label = f"{prefix}media[{i}]"
-            problems += _media_problems(media, label)
+            problems += pulled_media_problems(self.display_name, media, label, PULLED_MEDIA)
         return problems
 
     def _text_problems(self, text: str, link: str | None, field: str) -> list[Problem]:
@@ -259,10 +258,7 @@ class ThreadsPlatform(ContainerPlatform):
 
     # --- publishing ----------------------------------------------------------------
     def publish(self, tokens: Tokens, content: PostContent) -> Published:
-        problems = self.validate(content)
-        if problems:
-            raise Permanent(NAME, "This post cannot go to Threads: " + " ".join(p.message for p in problems),
-                            detail="validation")
+        self.refuse(self.validate(content))
         user = str(tokens.extra.get("user_id") or "me")
         reply_control = content.options.get("reply_control")
         root = self._publish_part(tokens, user, content, reply_to=None, reply_control=reply_control)
@@ -279,9 +275,8 @@ class ThreadsPlatform(ContainerPlatform):
         except PlatformError as exc:
             # The root (and maybe some parts) are live: say so, so the caller
             # records them instead of publishing them a second time.
-            exc.partial = Published(post_id=root, url=self._permalink(tokens, root),
-                                    part_ids=tuple(part_ids), comment_id=None)
-            raise
+            raise PartlyPublished(Published(post_id=root, url=self._permalink(tokens, root),
+                                            part_ids=tuple(part_ids), comment_id=None), exc) from exc
         return Published(post_id=root, url=self._permalink(tokens, root), part_ids=tuple(part_ids),
                          comment_id=comment_id)
 
@@ -296,40 +291,15 @@ class ThreadsPlatform(ContainerPlatform):
             fields = {"media_type": "TEXT", "text": part.text, **extra}
             if part.link:
                 fields["link_attachment"] = part.link
-            container = self._container(tokens, user, fields)
-            self._wait_ready(tokens, container, "the post")
+            container = self._ready_container(tokens, user, fields, "the post")
         elif len(part.media) == 1:
-            container = self._container(tokens, user, {**_media_fields(part.media[0]), **_text(part.text), **extra})
-            self._wait_ready(tokens, container, "the " + part.media[0].kind)
+            container = self._ready_container(tokens, user, {**_media_fields(part.media[0]), **_text(part.text),
+                                                             **extra}, "the " + part.media[0].kind)
         else:
-            children = []
-            for i, media in enumerate(part.media, start=1):
-                child = self._container(tokens, user, {**_media_fields(media), "is_carousel_item": "true"})
-                self._wait_ready(tokens, child, f"{media.kind} {i}")
-                children.append(child)
-            container = self._container(tokens, user, {"media_type": "CAROUSEL", "children": ",".join(children),
-                                                       **_text(part.text), **extra})
-            self._wait_ready(tokens, container, "the carousel")
-        # Publishing is the one step that must not run twice: a lost answer is
-        # OutcomeUnknown, never a blind retry.
-        published = self._call("POST", f"/{user}/threads_publish", token=tokens.access_token,
-                               data={"creation_id": container}, idempotent=False)
-        if not published.get("id"):
-            raise OutcomeUnknown(NAME, "Threads did not confirm the post; it may have gone through.")
-        return str(published["id"])
-
-    def _container(self, tokens: Tokens, user: str, fields: dict[str, str]) -> str:
-        # An unpublished container is harmless (it expires after 24 hours), so
-        # creating one again after a lost answer is safe.
-        body = self._call("POST", f"/{user}/threads", token=tokens.access_token, data=fields)
-        if not body.get("id"):
-            raise Transient(NAME, "Threads did not accept the media; will retry.")
-        return str(body["id"])
-
-    def _container_state(self, tokens: Tokens, container: str) -> tuple[str | None, str | None]:
-        body = self._call("GET", f"/{container}", token=tokens.access_token,
-                          params={"fields": "status,error_message"})
-        return body.get("status"), body.get("error_message")
+            children = [self._ready_container(tokens, user, {**_media_fields(media), "is_carousel_item": "true"},
+                                              f"{media.kind} {i}") for i, media in enumerate(part.media, start=1)]
+            container = self._carousel(tokens, user, children, {**_text(part.text), **extra})
+        return self._publish_container(tokens, user, container)
 
     def _container_error(self, what: str, said: str | None) -> PlatformError:
         reason = said or "UNKNOWN"
@@ -351,7 +321,7 @@ class ThreadsPlatform(ContainerPlatform):
         return stays None."""
         body = self._call("GET", f"/{post_id}/insights", token=tokens.access_token,
                           params={"metric": "views,likes,replies,reposts,quotes"})
-        values = _insight_values(body)
+        values = insight_values(body)
         passed_on = [values[k] for k in ("reposts", "quotes") if values.get(k) is not None]
         return Metrics(likes=values.get("likes"), replies=values.get("replies"), views=values.get("views"),
                        reposts=sum(passed_on) if passed_on else None)
@@ -361,36 +331,6 @@ class ThreadsPlatform(ContainerPlatform):
         if "THREADS_API__LINK_LIMIT_EXCEEDED" in f"{said} {error.get('error_user_title') or ''}":
             return Permanent(NAME, f"Threads allows at most {MAX_LINKS} different links in a post.", **kw)
         return None
-
-
-def _media_problems(media: Media, label: str) -> list[Problem]:
-    problems = []
-    if media.url is None:
-        problems.append(Problem(label, "Threads fetches media from a link, and this file has none yet."))
-    ratio = media.width / media.height if media.width and media.height else None
-    if media.kind == "image":
-        if media.mime_type not in IMAGE_TYPES:
-            problems.append(Problem(label, f"Threads takes JPEG or PNG images, not {media.mime_type}."))
-        if media.size > MAX_IMAGE_BYTES:
-            problems.append(Problem(label, f"Images on Threads can be at most 8 MB; this one is {_mb(media.size)}."))
-        if ratio is not None and not (1 / MAX_IMAGE_RATIO <= ratio <= MAX_IMAGE_RATIO):
-            problems.append(Problem(label, "This image is too long and narrow for Threads (at most 10:1)."))
-    elif media.kind == "video":
-        if media.mime_type not in VIDEO_TYPES:
-            problems.append(Problem(label, f"Threads takes MP4 or MOV videos, not {media.mime_type}."))
-        if media.size > MAX_VIDEO_BYTES:
-            problems.append(Problem(label, f"Videos on Threads can be at most 1 GB; this one is {_mb(media.size)}."))
-        if media.duration_s is not None and not (0 < media.duration_s <= MAX_VIDEO_SECONDS):
-            problems.append(Problem(label, f"Videos on Threads last up to 5 minutes; this one lasts "
-                                           f"{media.duration_s:.0f} seconds."))
-        if media.width is not None and media.width > MAX_VIDEO_WIDTH:
-            problems.append(Problem(label, f"Videos on Threads can be at most {MAX_VIDEO_WIDTH} pixels wide; "
-                                           f"this one is {media.width}."))
-        if ratio is not None and not (MIN_VIDEO_RATIO <= ratio <= MAX_VIDEO_RATIO):
-            problems.append(Problem(label, "This video's shape is outside what Threads accepts (0.01:1 to 10:1)."))
-    else:
-        problems.append(Problem(label, f"Threads takes images and videos, not {media.kind}."))
-    return problems
 
 
 def _media_fields(media: Media) -> dict[str, str]:
@@ -403,26 +343,6 @@ def _media_fields(media: Media) -> dict[str, str]:
 
 def _text(text: str) -> dict[str, str]:
     return {"text": text} if text else {}
-
-
-def _insight_values(body: dict) -> dict[str, int]:
-    """{metric: value} from an insights answer: media metrics carry
-    `values[0].value`, account totals carry `total_value.value`."""
-    out = {}
-    for item in body.get("data") or []:
-        name = item.get("name")
-        if "total_value" in item and isinstance(item["total_value"], dict):
-            value = item["total_value"].get("value")
-        else:
-            values = item.get("values") or []
-            value = values[0].get("value") if values else None
-        if name and isinstance(value, int):
-            out[name] = value
-    return out
-
-
-def _mb(size: int) -> str:
-    return f"{size / (1024 * 1024):.1f} MB"
 
 
 PLATFORM = ThreadsPlatform()

@@ -95,15 +95,6 @@ def check(uid: str, items: list[dict], *, video_allowed: bool) -> list[MediaRef]
     return refs
 
 
-# What each network fetches from a link rather than taking as bytes: Instagram and
-# Threads take media only that way; TikTok pulls photos, and would pull videos too, but
-# only from a URL prefix verified in postr's TikTok app, so until that is done its videos
-# go up as bytes (without a URL, platforms/tiktok.py chooses FILE_UPLOAD); Pinterest
-# pins images from URLs. Everything else is streamed from Storage.
-PULLS_MEDIA = {"instagram": ("image", "video"), "threads": ("image", "video"), "tiktok": ("image",),
-               "pinterest": ("image",)}
-
-
 def to_media(ref: MediaRef, network: str):
     """The Media a network gets: bytes streamed from Storage on demand, and a
     signed URL for networks that fetch media themselves (where one can be made)."""
@@ -111,7 +102,17 @@ def to_media(ref: MediaRef, network: str):
 
     return Media(kind=ref.kind, mime_type=ref.mime_type, size=ref.size, alt_text=ref.alt_text, width=ref.width,
                  height=ref.height, duration_s=ref.duration_s, chunks=lambda size: _stream(ref.path, size),
-                 url=_signed_url(ref.path) if ref.kind in PULLS_MEDIA.get(network, ()) else None)
+                 url=_signed_url(ref.path) if ref.kind in _pulls(network) else None)
+
+
+def _pulls(network: str) -> tuple[str, ...]:
+    """The media kinds a network fetches from a link (Platform.pulls_media); the rest are streamed."""
+    import platforms
+
+    try:
+        return platforms.get(network).pulls_media
+    except KeyError:
+        return ()
 
 
 def _stream(path: str, size: int):

@@ -31,8 +31,11 @@ from accounts import calls as account_calls
 from kernel import clock, db, log, notify
 from kernel.collections import POSTS, USERS
 from kernel.users import ACTIVE
-from platforms.errors import OutcomeUnknown, PlatformError, RateLimited, Transient
-from posts import content as posts_content, model as posts_model, schedule as posts_schedule, tasks as publish_tasks
+from platforms.errors import OutcomeUnknown, PartlyPublished, PlatformError, RateLimited, Transient
+from posts import content as posts_content
+from posts import model as posts_model
+from posts import schedule as posts_schedule
+from posts import tasks as publish_tasks
 from posts.model import CANCELLED, FAILED, PUBLISHED, PUBLISHING, SCHEDULED, TARGET_DONE, UNCONFIRMED, summary_status
 
 EARLY_SLACK = _dt.timedelta(seconds=5)  # clocks differ a little between machines
@@ -42,9 +45,6 @@ QUICK_BASE_S = 1.0
 QUICK_CAP_S = 8.0
 QUICK_WAIT_MAX_S = 10.0  # a longer retry-after waits for a later try
 LATER = (_dt.timedelta(minutes=2), _dt.timedelta(minutes=10), _dt.timedelta(minutes=30), _dt.timedelta(hours=2))
-# Concurrent publishes per network in one instance (uploads of large videos share bandwidth).
-CONCURRENCY = {"youtube": 3, "tiktok": 3}
-DEFAULT_CONCURRENCY = 10
 
 _slots: dict[str, threading.BoundedSemaphore] = {}
 _slots_lock = threading.Lock()
@@ -53,7 +53,10 @@ _slots_lock = threading.Lock()
 def _slot(network: str) -> threading.BoundedSemaphore:
     with _slots_lock:
         if network not in _slots:
-            _slots[network] = threading.BoundedSemaphore(CONCURRENCY.get(network, DEFAULT_CONCURRENCY))
+            import platforms
+
+            # Concurrent publishes per network in one instance (Platform.max_concurrent_publishes).
+            _slots[network] = threading.BoundedSemaphore(platforms.get(network).max_concurrent_publishes)
         return _slots[network]
 
 
@@ -226,24 +229,25 @@ def _attempt(post: dict, aid: str, network: str, target: dict) -> dict:
             try:
                 done = account_calls.call_as(aid, lambda platform, tokens: platform.publish(tokens, content))
                 return _published(done, content, network, warning=None)
+            except PartlyPublished as err:
+                # The start of the post is out: it is recorded and never sent again.
+                if isinstance(err.cause, OutcomeUnknown):
+                    return _unconfirmed(err.cause, err.published)
+                return _published(err.published, content, network, warning=err.message)
             except OutcomeUnknown as err:
-                partial = getattr(err, "partial", None)
-                return {"status": UNCONFIRMED, "error": f"{err.message} postr did not try again, to avoid posting "
-                                                        "it twice. Check your profile there.",
-                        **(_ids(partial) if partial else {})}
+                return _unconfirmed(err, None)
             except (Transient, RateLimited) as err:
-                partial = getattr(err, "partial", None)
-                if partial is not None:  # the start of a thread is out: never send it again
-                    return _published(partial, content, network, warning=err.message)
                 wait = _quick_wait(err, tries)
                 if wait is None:
                     return _later(target, err)
                 time.sleep(wait)
             except PlatformError as err:
-                partial = getattr(err, "partial", None)
-                if partial is not None:
-                    return _published(partial, content, network, warning=err.message)
                 return {"status": FAILED, "error": err.message, "failedAt": clock.now()}
+
+
+def _unconfirmed(err, published) -> dict:
+    return {"status": UNCONFIRMED, "error": f"{err.message} postr did not try again, to avoid posting it twice. "
+                                            "Check your profile there.", **(_ids(published) if published else {})}
 
 
 def _quick_wait(err, tries: int) -> float | None:

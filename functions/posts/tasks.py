@@ -70,3 +70,12 @@ def enqueue_retry(post_id: str, version: int, retry: int, at: _dt.datetime) -> N
     """A later try of the targets that met a transient error."""
     tasks.enqueue(queue(), FUNCTION, {"postId": post_id, "version": version}, task_id=task_id(post_id, version, retry),
                   schedule_time=at, deadline_s=DEADLINE_S)
+
+
+def sync_or_leave_to_sweeper(post_id: str, after: dict | None, before: dict | None) -> None:
+    """`sync` for a post already saved: a failure is logged, not raised, because the
+    sweeper publishes the post from its dueAt (and queues it from enqueueAt) anyway."""
+    try:
+        sync(post_id, after, before)
+    except Exception as exc:  # saved already: the sweeper publishes it from dueAt if no task fires
+        log.warn("publish task not synced; the sweeper will catch it", postId=post_id, error=type(exc).__name__)

@@ -99,7 +99,9 @@ def delete(uid: str, *, reason: str = REQUESTED) -> dict:
 
 
 def cancel_subscriptions(uid: str) -> int:
-    from billing import customers as billing_customers, stripe_api as billing_stripe, sync as billing_sync
+    from billing import customers as billing_customers
+    from billing import stripe_api as billing_stripe
+    from billing import sync as billing_sync
 
     customer = billing_customers.find(uid)
     if not customer:
@@ -145,22 +147,13 @@ def _owned(collection: str, uid: str):
 
 
 def _disconnect_all(uid: str) -> int:
-    """Revoke and delete every connected account's tokens, with the accounts
-    handler's own steps (revoke at the network, cancel its pending targets)."""
-    from handlers import accounts  # the disconnect steps live with the accounts feature
-    from kernel.collections import ACCOUNT_TOKENS
+    """Every connected account disconnected as the person would (accounts.disconnect:
+    revoked at the network, its pending targets cancelled, tokens and account deleted)."""
+    from accounts import disconnect
 
     count = 0
     for snap in list(_owned(ACCOUNTS, uid)):
-        network = snap.get("network")
-        revoked = accounts._revoke(snap.id, network)
-        accounts.cancel_pending_publishes(snap.id, "The postr account was deleted.")
-        batch = db.client().batch()
-        batch.delete(db.doc(ACCOUNT_TOKENS, snap.id))
-        batch.delete(snap.reference)
-        batch.commit()
-        log.security_event("account_disconnected", uid, network=network, accountId=snap.id,
-                           revokedAtNetwork=revoked, reason="account_deleted")
+        disconnect.disconnect(snap, cancel_reason="The postr account was deleted.", why="account_deleted")
         count += 1
     # Tokens whose account document is already gone (a disconnect that stopped halfway),
     # pending OAuth flows, and any other token material a feature declared export=False.
@@ -286,7 +279,8 @@ def _forget_elsewhere(uid: str) -> None:
     payment methods; the charges and invoices regulations require stay as payment
     records, and billingCustomers/{uid} keeps only the customer id beside them) and,
     where configured, PostHog's record of their events."""
-    from billing import customers as billing_customers, stripe_api as billing_stripe
+    from billing import customers as billing_customers
+    from billing import stripe_api as billing_stripe
     from kernel.collections import BILLING_CUSTOMERS
     from telemetry import product as analytics_product
 

@@ -22,10 +22,12 @@ import posixpath
 import re
 import zipfile
 
-from kernel import clock, db, log, notify, settings, signed_urls as privacy_links, users
+from kernel import clock, db, log, notify, settings, users
+from kernel import signed_urls as privacy_links
 from kernel.collections import EXPORTS, USER_DATA, USERS
 from kernel.errors import FailedPrecondition, NotFound, Unavailable
-from privacy import requests as privacy_requests, tasks as privacy_tasks
+from privacy import requests as privacy_requests
+from privacy import tasks as privacy_tasks
 
 QUEUED, BUILDING, READY, FAILED, EXPIRED = "queued", "building", "ready", "failed", "expired"
 RUNNING = (QUEUED, BUILDING)

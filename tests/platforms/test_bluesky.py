@@ -13,7 +13,7 @@ from fakes.base import Reply
 from kernel import clock
 from platforms.base import AppCredentials, Media, PostContent, Tokens
 from platforms.bluesky import PLATFORM, post_url
-from platforms.bluesky_richtext import detect, graphemes, utf8_len
+from platforms.bluesky.richtext import detect, graphemes, utf8_len
 from platforms.errors import AuthExpired, Permanent, RateLimited, Transient
 
 APP = AppCredentials(client_id="")

@@ -20,8 +20,11 @@ from fakes.facebook import ALL_PERMISSIONS, FacebookFake, graph_error
 from kernel import clock
 from platforms import get, http
 from platforms.base import AppCredentials, Media, PostContent, Tokens
-from platforms.errors import AuthExpired, OutcomeUnknown, Permanent, RateLimited, Transient
-from platforms.facebook import MAX_TEXT, FacebookPlatform, Page, PageNotSelected, PermissionMissing, utf16_length
+from platforms.errors import AuthExpired, OutcomeUnknown, PartlyPublished, Permanent, RateLimited, Transient
+from platforms.facebook import FacebookPlatform
+from platforms.facebook.pages import Page, PageNotSelected
+from platforms.facebook.rules import MAX_TEXT, utf16_length
+from platforms.meta_graph import PermissionMissing
 
 APP = AppCredentials(client_id="1234567890123", client_secret="app-secret-xyz")
 REDIRECT = "https://postr.example/oauth/facebook"
@@ -341,7 +344,7 @@ def test_every_problem_is_reported_with_its_place(facebook):
     assert ("link", "Facebook shows a link preview only on posts without photos or video; put the link in the "
                     "text instead.") in found
     assert ("media[1]", "Facebook takes JPG, PNG, GIF, TIFF, HEIF, WebP or BMP photos, not image/svg+xml.") in found
-    assert ("media[2]", "Photos on Facebook must be under 4 MB; this one is 5.0 MB.") in found
+    assert ("media[2]", "Photos on Facebook must be under 4 MB; this one is 5 MB.") in found
     assert ("media[3]", "This photo has neither a link nor file data to send to Facebook.") in found
     assert ("first_comment", "The first comment is empty.") in found
     assert ("options.title", "Only a video has a title on Facebook.") in found
@@ -349,7 +352,7 @@ def test_every_problem_is_reported_with_its_place(facebook):
 
 @pytest.mark.parametrize("media, words", [
     ([video(mime_type="video/webm")], "Facebook takes MP4 or MOV videos, not video/webm."),
-    ([video(size=11 * 1024 ** 3)], "Videos on Facebook can be at most 10 GB; this one is 11264.0 MB."),
+    ([video(size=11 * 1024 ** 3)], "Videos on Facebook can be at most 10 GB; this one is 11 GB."),
     ([video(duration_s=241 * 60)], "Videos on Facebook last up to 240 minutes; this one lasts 241 minutes."),
     ([video(width=1080, height=2400)], "This video is 1080x2400; Facebook takes shapes from 9:16 (tall) to 16:9 "
                                        "(wide)."),
@@ -533,9 +536,10 @@ def test_the_first_comment_goes_under_the_post_as_the_page(fake, facebook, accou
 
 def test_a_failed_first_comment_reports_the_live_post(fake, facebook, person, page, signed_in, account):
     fake.users[person]["granted"].discard("pages_manage_engagement")
-    with pytest.raises(PermissionMissing) as caught:
+    with pytest.raises(PartlyPublished) as caught:
         facebook.publish(account, PostContent(text="Open today", first_comment="Hours"))
-    partial = caught.value.partial
+    assert isinstance(caught.value.cause, PermissionMissing)
+    partial = caught.value.published
     assert partial.post_id in fake.posts and partial.comment_id is None
     assert partial.url.endswith(partial.post_id.split("_")[1])
 

@@ -16,8 +16,11 @@ from fakes.instagram import LONG_LIVED_SECONDS, InstagramFake, graph_error
 from kernel import clock
 from platforms import get, http
 from platforms.base import AppCredentials, Media, PostContent, Tokens
-from platforms.errors import AuthExpired, OutcomeUnknown, Permanent, RateLimited, Transient
-from platforms.instagram import POLL_DELAYS, InstagramPlatform, PermissionMissing, hashtags_in, mentions_in
+from platforms.errors import AuthExpired, OutcomeUnknown, PartlyPublished, Permanent, RateLimited, Transient
+from platforms.instagram import InstagramPlatform
+from platforms.instagram.rules import hashtags_in, mentions_in
+from platforms.meta_graph import PermissionMissing
+from platforms.meta_graph.containers import POLL_DELAYS
 
 APP = AppCredentials(client_id="990602627938098", client_secret="ig-app-secret")
 REDIRECT = "https://postr.example/oauth/instagram"
@@ -252,7 +255,7 @@ def test_every_media_problem_is_reported_with_its_place(instagram):
     problems = {(p.field, p.message) for p in instagram.validate(post)}
     assert ("media[1]", "Instagram takes JPEG images only, not image/png; save it as a JPEG and try again.") \
         in problems
-    assert ("media[2]", "Images on Instagram can be at most 8 MB; this one is 9.0 MB.") in problems
+    assert ("media[2]", "Images on Instagram can be at most 8 MB; this one is 9 MB.") in problems
     assert ("media[3]", "This image is too tall for Instagram (1080x1440); feed images go from 4:5 (portrait) to "
                         "1.91:1 (landscape). Crop it and try again.") in problems
     assert ("media[4]", "This image is too wide for Instagram (1200x600); feed images go from 4:5 (portrait) to "
@@ -263,7 +266,7 @@ def test_every_media_problem_is_reported_with_its_place(instagram):
         in problems
     assert ("media[8]", "Videos on Instagram last from 3 seconds to 15 minutes; this one lasts 2.5 seconds.") \
         in problems
-    assert ("media[9]", "Videos on Instagram can be at most 300 MB; this one is 301.0 MB.") in problems
+    assert ("media[9]", "Videos on Instagram can be at most 300 MB; this one is 301 MB.") in problems
     assert ("media[9]", "Videos on Instagram can be at most 1920 pixels wide; this one is 3840.") in problems
     assert ("media[10]", "Instagram takes MP4 or MOV videos, not video/webm.") in problems
     assert len(problems) == 11  # the 4:5 and 1.91:1 edges and the 15-minute mark are not problems
@@ -423,9 +426,10 @@ def test_the_first_comment_goes_under_the_published_post(fake, instagram, accoun
 
 def test_a_failed_first_comment_reports_the_live_post(fake, instagram, account):
     fake.tokens[account.access_token]["scopes"].discard("instagram_business_manage_comments")
-    with pytest.raises(PermissionMissing) as caught:
+    with pytest.raises(PartlyPublished) as caught:
         instagram.publish(account, PostContent(text="hello", media=[image()], first_comment="first!"))
-    partial = caught.value.partial
+    assert isinstance(caught.value.cause, PermissionMissing)
+    partial = caught.value.published
     assert partial.post_id in fake.media and partial.url == fake.media[partial.post_id]["permalink"]
     assert fake.comments == {}
 

@@ -16,6 +16,8 @@ from kernel import clock
 from platforms import linkedin as li
 from platforms.base import AppCredentials, Metrics, Platform, PostContent, Tokens
 from platforms.errors import AuthExpired, OutcomeUnknown, Permanent, RateLimited, Transient
+from platforms.linkedin import text as li_text
+from platforms.linkedin import upload as li_upload
 
 APP = AppCredentials("li-client", "li-secret")
 REDIRECT = "https://app.postr.example/oauth/linkedin"
@@ -217,7 +219,7 @@ def test_profile_with_a_revoked_token_is_auth_expired(fake, tokens):
     ("https://ex.com/a_(b)?q=#frag", "https://ex.com/a\\_\\(b\\)?q=\\#frag"),
 ])
 def test_little_text_escapes_every_reserved_character(text, sent):
-    assert li.little_text(text) == sent
+    assert li_text.little_text(text) == sent
 
 
 @pytest.mark.parametrize("text, length", [
@@ -230,7 +232,7 @@ def test_little_text_escapes_every_reserved_character(text, sent):
     ("(a)", 3),  # escapes are not counted
 ])
 def test_length_counts_utf16_units_of_the_visible_text(text, length):
-    assert li.text_length(text) == length
+    assert li_text.text_length(text) == length
 
 
 # --- validate --------------------------------------------------------------------------
@@ -314,7 +316,7 @@ def test_link_with_media_is_a_problem():
 def test_publish_refuses_without_sending_when_validate_finds_problems(fake, tokens, content):
     with pytest.raises(Permanent) as err:
         PLATFORM.publish(tokens, content)
-    assert err.value.message == " ".join(messages(content))
+    assert err.value.message == "This post cannot go to LinkedIn: " + " ".join(messages(content))
     assert fake.requests == []
 
 
@@ -340,7 +342,7 @@ def test_unescaped_text_would_be_cut_by_linkedin():
     # Why little_text exists: the fake imitates LinkedIn's silent truncation.
     from fakes.linkedin import render_little
     assert render_little("Shipping v2 (finally)") == "Shipping v2 "
-    assert render_little(li.little_text("Shipping v2 (finally)")) == "Shipping v2 (finally)"
+    assert render_little(li_text.little_text("Shipping v2 (finally)")) == "Shipping v2 (finally)"
 
 
 def test_publish_looks_up_the_author_when_tokens_lack_it(fake):
@@ -381,7 +383,7 @@ def test_publish_several_images_as_multi_image(fake, tokens):
 
 def test_publish_video_in_parts_and_waits_until_available(fake_env, tokens, monkeypatch):
     paused = []
-    monkeypatch.setattr(li, "_pause", paused.append)
+    monkeypatch.setattr(li_upload, "_pause", paused.append)
     data = bytes(i % 256 for i in range(250_000))
     with LinkedInFake(video_part_size=100_000, video_processing_checks=2) as fake:
         fake.add_member(SUB)
@@ -416,7 +418,7 @@ def test_publish_video_in_parts_and_waits_until_available(fake_env, tokens, monk
 
 
 def test_video_that_fails_processing_is_permanent(fake, tokens, monkeypatch):
-    monkeypatch.setattr(li, "_pause", lambda s: None)
+    monkeypatch.setattr(li_upload, "_pause", lambda s: None)
     fake.fail_next(Reply(200, {"status": "PROCESSING_FAILED"}), path="/rest/videos/")
     video = media_from_bytes(b"v" * 80_000, kind="video", mime_type="video/mp4")
     with pytest.raises(Permanent) as err:

@@ -15,8 +15,8 @@ from fakes.mastodon import MastodonFake, s256
 from kernel import clock
 from platforms import mastodon as masto
 from platforms.base import AppCredentials, PostContent, Profile, Tokens
-from platforms.errors import AuthExpired, Permanent, RateLimited, Transient
-from platforms.mastodon_text import status_length
+from platforms.errors import AuthExpired, PartlyPublished, Permanent, RateLimited, Transient
+from platforms.mastodon.text import status_length
 
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 40
 SCOPES = "read:accounts read:statuses write:statuses write:media"
@@ -370,7 +370,7 @@ def test_validate_reports_every_media_problem(mastodon):
     assert "5 attachments" in count and "at most 4" in count
     assert "A video must be the only attachment" in video
     assert [p.field for p in problems if p.field.startswith("media[0]")] == ["media[0]", "media[0]", "media[0].alt_text"]
-    assert "17.0 MB" in problems[2].message and "16.0 MB" in problems[2].message
+    assert "17 MB" in problems[2].message and "16 MB" in problems[2].message
     assert "8000x6000 pixels" in problems[3].message
     assert "1501 characters" in messages["media[0].alt_text"] and "allows 1500" in messages["media[0].alt_text"]
     assert "does not take image/bmp" in messages["media[1]"]
@@ -494,14 +494,14 @@ def test_a_retried_publish_gets_the_same_statuses_back(fake, mastodon, tokens):
 def test_a_failure_after_the_first_post_reports_what_is_live(fake, mastodon, tokens):
     content = PostContent(text="root", thread=[PostContent(text="reply")])
     fake.statuses_before_outage = 1
-    with pytest.raises(Transient) as failed:
+    with pytest.raises(PartlyPublished) as failed:
         mastodon.publish(tokens, content)
-    assert failed.value.partial.post_id in fake.statuses
-    assert failed.value.partial.part_ids == ()
+    assert failed.value.published.post_id in fake.statuses
+    assert failed.value.published.part_ids == ()
     # The retry reuses the keys: the root comes back, only the reply is new.
     fake.statuses_before_outage = None
     retried = mastodon.publish(tokens, content)
-    assert retried.post_id == failed.value.partial.post_id
+    assert retried.post_id == failed.value.published.post_id
     assert len(fake.statuses) == 2
 
 

@@ -20,6 +20,7 @@ from kernel import clock
 from platforms import pinterest as pin
 from platforms.base import AppCredentials, Media, Metrics, Platform, PostContent, Tokens
 from platforms.errors import AuthExpired, OutcomeUnknown, Permanent, RateLimited, Transient
+from platforms.pinterest import upload as pin_upload
 
 APP = AppCredentials("pin-client", "pin-secret")
 REDIRECT = "https://app.postr.example/oauth/callback"
@@ -53,7 +54,7 @@ def tokens(fake, ada) -> Tokens:
 @pytest.fixture
 def paused(monkeypatch) -> list[float]:
     waits: list[float] = []
-    monkeypatch.setattr(pin, "_pause", waits.append)
+    monkeypatch.setattr(pin_upload, "_pause", waits.append)
     return waits
 
 
@@ -402,7 +403,7 @@ def test_video_needs_one_cover(board):
 def test_publish_refuses_without_sending_when_validate_finds_problems(fake, tokens, content):
     with pytest.raises(Permanent) as err:
         PLATFORM.publish(tokens, content)
-    assert err.value.message == " ".join(messages(content)) and err.value.detail == "validation"
+    assert err.value.message == "This post cannot go to Pinterest: " + " ".join(messages(content))
     assert fake.requests == []
 
 
@@ -569,7 +570,7 @@ def test_video_still_processing_after_every_wait_is_transient(fake_env, paused):
             PLATFORM.publish(Tokens(access_token=fake.token_for(ada)),
                              PostContent(text="x", media=[video(), image()], options=on_board(board)))
         assert "still processing" in err.value.message
-        assert paused == list(pin.VIDEO_WAIT_DELAYS) and not fake.pins
+        assert paused == list(pin_upload.VIDEO_WAIT_DELAYS) and not fake.pins
 
 
 def test_video_never_uploaded_stays_registered(fake, board, tokens, paused):
@@ -586,7 +587,7 @@ def test_video_shorter_than_its_recorded_size_is_refused(fake, board, tokens, pa
     clip = Media(kind="video", mime_type="video/mp4", size=5000, chunks=clip.chunks, width=1080, height=1920)
     with pytest.raises(Permanent) as err:
         PLATFORM.publish(tokens, PostContent(text="x", media=[clip, image()], options=on_board(board)))
-    assert "shorter than its recorded size" in err.value.message and not fake.pins
+    assert "not the size it was said to be" in err.value.message and not fake.pins
 
 
 @pytest.mark.parametrize("status, code, error", [(403, "AccessDenied", Permanent), (503, "SlowDown", Transient)])
@@ -610,7 +611,7 @@ def test_a_large_video_is_streamed_with_bounded_memory(fake, board, tokens, paus
                 yield piece
 
     expected = hashlib.sha256()
-    for piece in chunks(pin.UPLOAD_CHUNK):
+    for piece in chunks(pin_upload.UPLOAD_CHUNK):
         expected.update(piece)
     big = Media(kind="video", mime_type="video/mp4", size=size, chunks=chunks, width=1080, height=1920,
                 duration_s=600)

@@ -1,9 +1,9 @@
 """Differential tests: postr's text rules against the networks' own reference
 libraries, on a corpus of awkward text.
 
-For X, platforms.x_text against twitter-text (npm, the JavaScript build of the
+For X, platforms.x.text against twitter-text (npm, the JavaScript build of the
 library X points to in "Counting characters"); for Bluesky,
-platforms.bluesky_richtext against @atproto/api's RichText (the client library
+platforms.bluesky.richtext against @atproto/api's RichText (the client library
 the Bluesky app uses to count and find facets). Both run under Node in
 tests/platforms/reference/text_reference.mjs, from the versions pinned in the
 root package.json (`npm ci` at the repository root installs them).
@@ -25,7 +25,8 @@ from pathlib import Path
 import emoji
 import pytest
 
-from platforms import bluesky_richtext, x_text
+from platforms.bluesky import richtext as bluesky_richtext
+from platforms.x import text as x_text
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = Path(__file__).parent / "reference" / "text_reference.mjs"

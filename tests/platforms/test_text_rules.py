@@ -4,11 +4,13 @@ the networks' own libraries is in test_text_differential.py."""
 
 import pytest
 
-from platforms import mastodon as masto, x, x_text
+from platforms import mastodon as masto
+from platforms import x
 from platforms.base import PostContent
 from platforms.bluesky import PLATFORM as BLUESKY
-from platforms.bluesky_richtext import detect, facets
-from platforms.mastodon_text import countable_text, status_length
+from platforms.bluesky.richtext import detect, facets
+from platforms.mastodon.text import countable_text, status_length
+from platforms.x import text as x_text
 
 
 def spans(text):

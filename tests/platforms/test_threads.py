@@ -14,8 +14,9 @@ from fakes.threads import ThreadsFake, graph_error
 from kernel import clock
 from platforms import get, http
 from platforms.base import AppCredentials, Media, PostContent, Tokens
-from platforms.errors import AuthExpired, OutcomeUnknown, Permanent, RateLimited, Transient
-from platforms.threads import POLL_DELAYS, ThreadsPlatform, links_in, threads_length
+from platforms.errors import AuthExpired, OutcomeUnknown, PartlyPublished, Permanent, RateLimited, Transient
+from platforms.meta_graph.containers import POLL_DELAYS
+from platforms.threads import ThreadsPlatform, links_in, threads_length
 
 APP = AppCredentials(client_id="990602627938098", client_secret="app-secret-xyz")
 REDIRECT = "https://postr.example/oauth/threads"
@@ -230,10 +231,10 @@ def test_every_problem_is_reported_with_its_place(threads):
     problems = {(p.field, p.message) for p in threads.validate(post)}
     fields = [f for f, _ in problems]
     assert ("media[1]", "Threads takes JPEG or PNG images, not image/gif.") in problems
-    assert ("media[2]", "Images on Threads can be at most 8 MB; this one is 9.0 MB.") in problems
+    assert ("media[2]", "Images on Threads can be at most 8 MB; this one is 9 MB.") in problems
     assert ("media[3]", "This image is too long and narrow for Threads (at most 10:1).") in problems
     assert ("media[4]", "Videos on Threads last up to 5 minutes; this one lasts 301 seconds.") in problems
-    assert ("media[5]", "Videos on Threads can be at most 1 GB; this one is 2048.0 MB.") in problems
+    assert ("media[5]", "Videos on Threads can be at most 1 GB; this one is 2 GB.") in problems
     assert ("media[5]", "Videos on Threads can be at most 1920 pixels wide; this one is 3840.") in problems
     assert ("media[6]", "Threads fetches media from a link, and this file has none yet.") in problems
     assert "thread[1].text" in fields and "thread[2].text" in fields and "first_comment" in fields
@@ -397,9 +398,10 @@ def test_a_failure_after_the_root_is_live_reports_what_was_published(fake, threa
     assert fake.posts == {}
 
     fake.publish_answers[3] = graph_error(400, "Invalid parameter", code=100)  # the third part's publish
-    with pytest.raises(Permanent) as caught:
+    with pytest.raises(PartlyPublished) as caught:
         threads.publish(account, post)
-    partial = caught.value.partial
+    assert isinstance(caught.value.cause, Permanent)
+    partial = caught.value.published
     assert partial.post_id in fake.posts and len(partial.part_ids) == 1
     assert fake.posts[partial.part_ids[0]]["reply_to_id"] == partial.post_id
     assert partial.url == fake.posts[partial.post_id]["permalink"]

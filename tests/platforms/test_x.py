@@ -15,7 +15,7 @@ from fakes.x import XFake
 from kernel import clock
 from platforms import x
 from platforms.base import AppCredentials, Media, PostContent, Tokens
-from platforms.errors import AuthExpired, OutcomeUnknown, Permanent, RateLimited, Transient
+from platforms.errors import AuthExpired, OutcomeUnknown, PartlyPublished, Permanent, RateLimited, Transient
 
 
 def media_from_bytes(data: bytes, *, kind="image", mime_type="image/png", alt_text=None, duration_s=None) -> Media:
@@ -98,7 +98,7 @@ def test_authorization_url_asks_pkce_s256_and_only_the_needed_scopes(fake):
 def test_default_addresses_are_xs_own(monkeypatch):
     monkeypatch.delenv("X_API_URL", raising=False)
     monkeypatch.delenv("X_AUTH_URL", raising=False)
-    assert x.X_API_URL.value == "https://api.x.com"
+    assert x.api.X_API_URL.value == "https://api.x.com"
     url = x.PLATFORM.authorization_url(APP, state="s", redirect_uri=REDIRECT, code_challenge=CHALLENGE)
     assert url.startswith("https://x.com/i/oauth2/authorize?")
 
@@ -294,7 +294,7 @@ def test_a_video_upload_streams_in_chunks_and_waits_for_processing(fake, tokens,
     progress = []  # (1 MB pieces handed out, APPENDs X had received) at each piece
 
     def chunks(size):
-        assert size == x.CHUNK_BYTES
+        assert size == x.upload.CHUNK_BYTES
         for n, start in enumerate(range(0, len(video), piece)):
             progress.append((n, len(fake.received("POST", r"/2/media/upload/\d+/append"))))
             yield video[start:start + piece]
@@ -309,7 +309,7 @@ def test_a_video_upload_streams_in_chunks_and_waits_for_processing(fake, tokens,
     assert [r.headers["content-type"].split(";")[0] for r in appends] == ["multipart/form-data"] * 3
     assert fake.bytes_of(media_id) == video
     assert sorted(fake.media[media_id]["segments"]) == [0, 1, 2]
-    assert all(len(s) <= x.CHUNK_BYTES for s in fake.media[media_id]["segments"].values())
+    assert all(len(s) <= x.upload.CHUNK_BYTES for s in fake.media[media_id]["segments"].values())
     # Never more than two segments read ahead of what X has received.
     assert max(n - 4 * sent for n, sent in progress) <= 8
     assert fake.received("POST", "/2/media/upload/initialize")[0].json == {
@@ -360,8 +360,11 @@ def test_a_thread_that_fails_midway_reports_what_was_published(fake, tokens, pla
     content = PostContent(text="1/ first", thread=[PostContent(text="2/ second"), PostContent(text="3/ third")],
                           first_comment="comment")
 
-    got = platform.publish(tokens, content)
+    with pytest.raises(PartlyPublished) as stopped:
+        platform.publish(tokens, content)
 
+    got = stopped.value.published
+    assert isinstance(stopped.value.cause, Transient) and stopped.value.cause.status == 503
     assert got.post_id in fake.tweets
     assert (got.part_ids, got.comment_id) == ((), None)
     assert len(fake.received("POST", "/2/tweets")) == 2  # nothing after the failed part

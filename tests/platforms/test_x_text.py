@@ -9,7 +9,7 @@ conformance suite (validate.yml, WeightedTweetsWithDiscountedEmojiCounterTest).
 
 import pytest
 
-from platforms import x_text
+from platforms.x import text as x_text
 
 CASES = [
     # Latin, punctuation, combining marks

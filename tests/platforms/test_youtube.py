@@ -120,8 +120,8 @@ def test_authorization_url_asks_offline_access_with_pkce_and_one_scope(fake):
 def test_default_addresses_are_googles(monkeypatch):
     for name in ("YOUTUBE_API_URL", "YOUTUBE_AUTH_URL", "YOUTUBE_OAUTH_URL"):
         monkeypatch.delenv(name, raising=False)
-    assert youtube.YOUTUBE_API_URL.value == "https://www.googleapis.com"
-    assert youtube.YOUTUBE_OAUTH_URL.value == "https://oauth2.googleapis.com"
+    assert youtube.api.YOUTUBE_API_URL.value == "https://www.googleapis.com"
+    assert youtube.auth.YOUTUBE_OAUTH_URL.value == "https://oauth2.googleapis.com"
     url = youtube.PLATFORM.authorization_url(APP, state="s", redirect_uri=REDIRECT, code_challenge=CHALLENGE)
     assert url.startswith("https://accounts.google.com/o/oauth2/v2/auth?")
 
@@ -315,12 +315,12 @@ def test_a_link_goes_at_the_end_of_the_description(fake, tokens, platform):
 
 def test_tags_are_counted_as_youtube_documents():
     # The documented examples: Foo-Baz counts 7, Foo Baz 9 (its quotes); commas between tags count.
-    assert youtube.tags_length(["Foo-Baz"]) == 7
-    assert youtube.tags_length(["Foo Baz"]) == 9
-    assert youtube.tags_length(["Foo-Baz", "Foo Baz"]) == 7 + 1 + 9
-    assert youtube.tags_length([]) == 0
+    assert youtube.video.tags_length(["Foo-Baz"]) == 7
+    assert youtube.video.tags_length(["Foo Baz"]) == 9
+    assert youtube.video.tags_length(["Foo-Baz", "Foo Baz"]) == 7 + 1 + 9
+    assert youtube.video.tags_length([]) == 0
     fits = ["a" * 99] * 5  # 5 x 99 + 4 commas = 499
-    assert youtube.tags_length(fits) == 499 and youtube.PLATFORM.validate(post(tags=fits)) == []
+    assert youtube.video.tags_length(fits) == 499 and youtube.PLATFORM.validate(post(tags=fits)) == []
     spaced = ["a b" + "c" * 96] * 5  # each counts 99 + 2 quotes: 505 + 4 commas
     assert problems(post(tags=spaced)) == {"options.tags": [
         "The tags come to 509 characters as YouTube counts them (each comma between tags counts, and a tag with a "
@@ -358,7 +358,7 @@ def test_exactly_one_video_in_a_format_youtube_takes():
     assert problems(PostContent(text="t", media=[video(), video()], options={"title": "t"})) == {"media": [one]}
     assert problems(post(media=video(mime_type="video/x-matroska"))) == {"media[0]": [
         "The video is video/x-matroska; YouTube takes MP4, MOV, MPEG, AVI, WMV, FLV, 3GPP or WebM files."]}
-    for mime in youtube.VIDEO_TYPES:
+    for mime in youtube.video.VIDEO_TYPES:
         assert youtube.PLATFORM.validate(post(media=video(mime_type=mime))) == []
 
 
@@ -525,7 +525,7 @@ def test_the_source_reads_from_any_offset_holding_one_chunk():
         reads.append(size)
         return video().chunks(size)
 
-    source = youtube._Source(Media(kind="video", mime_type="video/mp4", size=len(VIDEO), chunks=chunks), UNIT)
+    source = youtube.upload._Source(Media(kind="video", mime_type="video/mp4", size=len(VIDEO), chunks=chunks), UNIT)
     assert source.read(0) == VIDEO[:UNIT]
     assert source.read(1000) == VIDEO[1000:1000 + UNIT]  # within what is held: no new read of the file
     assert source.read(3 * UNIT) == VIDEO[3 * UNIT:]
@@ -614,7 +614,7 @@ def test_a_large_video_streams_with_bounded_memory(fake_env):
             sent += len(piece)
 
     digest = hashlib.sha256()
-    for piece in chunks(youtube.CHUNK_BYTES):
+    for piece in chunks(youtube.upload.CHUNK_BYTES):
         digest.update(piece)
     big = Media(kind="video", mime_type="video/mp4", size=size, duration_s=600, chunks=chunks)
 
@@ -630,8 +630,8 @@ def test_a_large_video_streams_with_bounded_memory(fake_env):
             tracemalloc.stop()
         uploaded = server.videos[got.post_id]["file"]
         assert (uploaded["size"], uploaded["sha256"]) == (size, digest.hexdigest())
-        assert len(server.received("PUT", "/upload/youtube/v3/videos")) == -(-size // youtube.CHUNK_BYTES)
-    assert peak < 6 * youtube.CHUNK_BYTES, f"peak {peak / 2**20:.1f} MiB"  # the file is 25 chunks
+        assert len(server.received("PUT", "/upload/youtube/v3/videos")) == -(-size // youtube.upload.CHUNK_BYTES)
+    assert peak < 6 * youtube.upload.CHUNK_BYTES, f"peak {peak / 2**20:.1f} MiB"  # the file is 25 chunks
 
 
 # --- publish: thumbnail, first comment, verification ------------------------------------------

@@ -241,7 +241,7 @@ def test_editing_a_post_paused_for_the_plan_keeps_it_paused_for_billing_to_resum
 
 def test_tiktok_videos_go_up_as_bytes_and_photos_are_pulled_from_signed_links(monkeypatch):
     """Until postr's URL prefix is verified at TikTok, only photos are offered by link."""
-    from platforms import tiktok_rules
+    from platforms.tiktok import rules as tiktok_rules
     from posts import content as posts_content, media as posts_media
 
     monkeypatch.setattr(posts_media, "_signed_url", lambda path: f"https://storage.example/{path}?signed")

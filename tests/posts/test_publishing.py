@@ -127,7 +127,7 @@ def test_retry_after_is_honoured(call, user, mastodon, connect, run_task, clock_
 def test_persistent_transient_error_retries_later_through_the_sweeper(call, main, user, mastodon, connect, run_task,
                                                                       clock_at, db, quick_retries):
     from handlers import posts
-    from posts import publisher
+    from posts import publisher, sweeper
 
     a = connect(user, mastodon)
     at = _when()
@@ -142,7 +142,7 @@ def test_persistent_transient_error_retries_later_through_the_sweeper(call, main
     assert len(statuses(mastodon)) == publisher.QUICK_TRIES
     # Before the retry time nothing happens; after it the sweeper publishes it.
     assert run_task(post["id"], 1)[1]["outcome"] == "nothing_to_claim"
-    clock.set(target["retryAt"] + posts.SWEEP_GRACE + _dt.timedelta(seconds=1))
+    clock.set(target["retryAt"] + sweeper.GRACE + _dt.timedelta(seconds=1))
     swept = posts.sweep_due_posts()
     assert swept["outcomes"].get(post["id"]) == "published"
     assert _post(db, post["id"])["targets"][a]["status"] == "published"
@@ -236,7 +236,7 @@ def test_paused_post_does_not_publish(call, user, mastodon, connect, run_task, c
 
 def test_claim_whose_worker_vanished_becomes_unconfirmed(call, user, mastodon, connect, clock_at, db):
     from handlers import posts
-    from posts import publisher
+    from posts import publisher, sweeper
 
     a = connect(user, mastodon)
     at = _when()
@@ -244,7 +244,7 @@ def test_claim_whose_worker_vanished_becomes_unconfirmed(call, user, mastodon, c
     ref = db.collection("posts").document(post["id"])
     ref.update({"status": "publishing", f"targets.{a}.status": "publishing", f"targets.{a}.claimedAt": at,
                 "dueAt": at + publisher.LEASE})
-    clock_at(at + publisher.LEASE + posts.SWEEP_GRACE + _dt.timedelta(seconds=5))
+    clock_at(at + publisher.LEASE + sweeper.GRACE + _dt.timedelta(seconds=5))
     assert posts.sweep_due_posts()["outcomes"][post["id"]] == "unconfirmed"
     assert ref.get().to_dict()["targets"][a]["status"] == "unconfirmed"
     assert statuses(mastodon) == []
@@ -252,11 +252,12 @@ def test_claim_whose_worker_vanished_becomes_unconfirmed(call, user, mastodon, c
 
 def test_lost_task_is_caught_by_the_sweeper(call, user, mastodon, connect, clock_at, db):
     from handlers import posts
+    from posts import sweeper
 
     a = connect(user, mastodon)
     at = _when()
     post = _create(call, user, [a], at)
-    clock_at(at + posts.SWEEP_GRACE + _dt.timedelta(seconds=1))
+    clock_at(at + sweeper.GRACE + _dt.timedelta(seconds=1))
     assert posts.sweep_due_posts()["outcomes"][post["id"]] == "published"
     assert len(statuses(mastodon)) == 1
 
@@ -315,12 +316,12 @@ def test_trigger_queues_the_task_of_a_post_written_elsewhere(user, mastodon, con
 
 
 def test_post_whose_targets_were_all_cancelled_ends_cancelled(call, user, mastodon, connect, run_task, clock_at, db):
-    from handlers import accounts
+    from accounts import disconnect
 
     a = connect(user, mastodon)
     at = _when()
     post = _create(call, user, [a], at)
-    assert accounts.cancel_pending_publishes(a, "The account was disconnected.") == 1
+    assert disconnect.cancel_pending_publishes(a, "The account was disconnected.") == 1
     clock_at(at + _dt.timedelta(seconds=1))
     run_task(post["id"], 1)
     saved = _post(db, post["id"])
@@ -390,7 +391,9 @@ def test_per_network_concurrency_cap(call, user, mastodon, connect, run_task, cl
                 in_flight[0] -= 1
 
     mastodon._routes = [(m, p, counting if h == original else h) for m, p, h in mastodon._routes]
-    monkeypatch.setitem(publisher.CONCURRENCY, "mastodon", 2)
+    import platforms
+
+    monkeypatch.setattr(platforms.get("mastodon"), "max_concurrent_publishes", 2)
     monkeypatch.setattr(publisher, "_slots", {})
     accounts = [connect(user, mastodon) for _ in range(5)]
     at = _when()

@@ -42,18 +42,14 @@ accepts every listed insight metric for every kind of post (Meta's sets differ
 between feed posts, reels and stories).
 """
 
-import itertools
-import json
 import secrets
-from dataclasses import dataclass, field
 
-from fakes.base import FakeServer, Reply, Request
+from fakes.base import Reply, Request
 from fakes.meta_graph import (
     LONG_LIVED_SECONDS as LONG_LIVED_SECONDS,  # tests read it from here, as before
-    LongLivedTokens,
-    expired_token as _expired_token,
+    ContainerHost,
+    graph_args as _args,
     graph_error,
-    invalid_token as _invalid_token,
 )
 
 V = r"/v25\.0"
@@ -66,38 +62,24 @@ ALL_SCOPES = ("instagram_business_basic", "instagram_business_content_publish",
               "instagram_business_manage_comments", "instagram_business_manage_insights")
 
 
-@dataclass
-class Container:
-    id: str
-    owner: str
-    fields: dict
-    states: list[tuple[str, int | None]] = field(default_factory=list)  # (status_code, subcode) to come
-    status_code: str = "FINISHED"
-    subcode: int | None = None
-
-
-class InstagramFake(LongLivedTokens, FakeServer):
+class InstagramFake(ContainerHost):
     grant_prefix = "ig"
+    token_prefix = "IGAA"
+    all_scopes = ALL_SCOPES
+    bearer = True
+    unsupported_type = "GraphMethodException"
 
     def setup(self):
-        self._ids = itertools.count(17841400000000001)
-        self.apps: dict[str, tuple[str, set[str]]] = {}  # client_id -> (secret, redirect URIs)
+        super().setup()
         self.codes: dict[str, tuple[str, str, str, tuple[str, ...]]] = {}  # code -> (client, redirect, user, scopes)
-        self.tokens: dict[str, dict] = {}  # token -> {user_id, kind, scopes, expired}
-        self.users: dict[str, dict] = {}
-        self.containers: dict[str, Container] = {}
         self.media: dict[str, dict] = {}
         self.comments: dict[str, dict] = {}
         self.code_answer = "data"  # or "flat"
-        # Statuses each new video container reports, one per status read; the last one stays.
-        self.video_states: list[tuple[str, int | None]] = [("IN_PROGRESS", None), ("FINISHED", None)]
         # An answer for the next media_publish given after the post went out (a
         # server that published, then failed to say so).
         self.error_after_publish: Reply | None = None
 
         self.route("POST", r"/oauth/access_token", self.exchange_code)
-        self.route("GET", r"/access_token", self.exchange_long_lived)
-        self.route("GET", r"/refresh_access_token", self.refresh)
         self.route("GET", V + r"/me", self.me)
         self.route("POST", V + r"/(\w+)/media", self.create_container)
         self.route("POST", V + r"/(\w+)/media_publish", self.publish)
@@ -107,9 +89,6 @@ class InstagramFake(LongLivedTokens, FakeServer):
         self.route("DELETE", V + r"/(\d+)", self.delete)
 
     # --- what tests set up ---------------------------------------------------------
-    def add_app(self, client_id: str, secret: str, redirect_uri: str) -> None:
-        self.apps[client_id] = (secret, {redirect_uri})
-
     def add_user(self, username: str = "postr.studio", name: str | None = "Postr Studio", followers: int | None = 1280,
                  picture: str | None = "https://scontent.cdninstagram.example/p.jpg") -> str:
         user_id = str(next(self._ids))
@@ -122,11 +101,6 @@ class InstagramFake(LongLivedTokens, FakeServer):
         code = "AQD" + secrets.token_urlsafe(12)
         self.codes[code] = (client_id, redirect_uri, user_id, scopes)
         return code
-
-    def issue_token(self, user_id: str, scopes: tuple[str, ...] = ALL_SCOPES, kind: str = "long") -> str:
-        token = "IGAA" + secrets.token_urlsafe(16)
-        self.tokens[token] = {"user_id": user_id, "kind": kind, "scopes": set(scopes), "expired": False}
-        return token
 
     def publish_media(self, user_id: str, media_type: str = "IMAGE", product: str = "FEED") -> str:
         """A post that already exists on Instagram (to read metrics of)."""
@@ -171,7 +145,7 @@ class InstagramFake(LongLivedTokens, FakeServer):
         if refusal:
             return refusal
         if req.match.group(1) not in (who, "me"):
-            return _unsupported("post", req.match.group(1))
+            return self.unsupported("post", req.match.group(1))
         a = {k: v for k, v in _args(req).items() if k != "access_token"}
         kind = a.get("media_type")
         item = _true(a.get("is_carousel_item"))
@@ -205,30 +179,25 @@ class InstagramFake(LongLivedTokens, FakeServer):
                           user_msg=f"The media type {kind} is unknown.")
         if "alt_text" in a and kind is not None:
             return _error(400, "The parameter alt_text is supported on images only.", code=100)
-        container = Container(id=str(next(self._ids)), owner=who, fields=a)
-        if kind in ("REELS", "VIDEO"):
-            container.states = list(self.video_states)
-            container.status_code = "IN_PROGRESS"
-        self.containers[container.id] = container
-        return Reply(200, {"id": container.id})
+        return self.new_container(who, a, video=kind in ("REELS", "VIDEO"))
 
     def publish(self, req: Request) -> Reply:
         who, refusal = self._caller(req, needs="instagram_business_content_publish")
         if refusal:
             return refusal
         if req.match.group(1) not in (who, "me"):
-            return _unsupported("post", req.match.group(1))
+            return self.unsupported("post", req.match.group(1))
         container = self.containers.get(str(_args(req).get("creation_id", "")))
         if container is None or container.owner != who:
             return _error(400, "The parameter creation_id is invalid.", code=100)
-        if container.status_code == "EXPIRED":
+        if container.status == "EXPIRED":
             return _error(400, "Invalid parameter", code=24, subcode=2207008,
                           user_msg=f"The media builder with creation id = {container.id} does not exist or has "
                                    "been expired.")
-        if container.status_code != "FINISHED":
+        if container.status != "FINISHED":
             return _error(400, "Media ID is not available", code=9007, subcode=2207027,
                           user_msg="The media is not ready for publishing, please wait for a moment")
-        container.status_code = "PUBLISHED"
+        container.status = "PUBLISHED"
         fields = container.fields
         if fields.get("media_type") == "CAROUSEL":
             media_type, product = "CAROUSEL_ALBUM", "FEED"
@@ -242,33 +211,13 @@ class InstagramFake(LongLivedTokens, FakeServer):
             return reply
         return Reply(200, {"id": media_id})
 
-    def read_object(self, req: Request) -> Reply:
-        who, refusal = self._caller(req)
-        if refusal:
-            return refusal
-        object_id = req.match.group(1)
-        wanted = (req.arg("fields") or "id").split(",")
-        container = self.containers.get(object_id)
-        if container is not None and container.owner == who:
-            if container.states:
-                state = container.states.pop(0) if len(container.states) > 1 else container.states[0]
-                container.status_code, container.subcode = state
-            status = (f"Error: Media upload has failed with error code {container.subcode}"
-                      if container.status_code == "ERROR" else container.status_code)
-            shown = {"status_code": container.status_code, "status": status}
-            return Reply(200, {k: v for k, v in shown.items() if k in wanted} | {"id": object_id})
-        media = self.media.get(object_id)
-        if media is None or media["owner"] != who:
-            return _unsupported("get", object_id)
-        return Reply(200, {k: media[k] for k in wanted if k in media} | {"id": object_id})
-
     def comment(self, req: Request) -> Reply:
         who, refusal = self._caller(req, needs="instagram_business_manage_comments")
         if refusal:
             return refusal
         media = self.media.get(req.match.group(1))
         if media is None or media["owner"] != who:
-            return _unsupported("post", req.match.group(1))
+            return self.unsupported("post", req.match.group(1))
         message = _args(req).get("message")
         if not message:
             return _error(400, "The parameter message is required.", code=100)
@@ -282,7 +231,7 @@ class InstagramFake(LongLivedTokens, FakeServer):
             return refusal
         media = self.media.get(req.match.group(1))
         if media is None or media["owner"] != who:
-            return _unsupported("get", req.match.group(1))
+            return self.unsupported("get", req.match.group(1))
         metrics = [m for m in (req.arg("metric") or "").split(",") if m]
         for metric in metrics:
             if metric in REMOVED_METRICS or metric not in MEDIA_METRICS:
@@ -301,24 +250,19 @@ class InstagramFake(LongLivedTokens, FakeServer):
         who, refusal = self._caller(req)
         if refusal:
             return refusal
-        return _unsupported("delete", req.match.group(1))
+        return self.unsupported("delete", req.match.group(1))
 
     # --- internals ----------------------------------------------------------------------
-    def _caller(self, req: Request, needs: str | None = None) -> tuple[str | None, Reply | None]:
-        auth = req.headers.get("authorization", "")
-        token = auth.split(" ", 1)[1] if auth.lower().startswith(("bearer ", "oauth ")) else \
-            _args(req).get("access_token")
-        if not token:
-            return None, _error(400, "An active access token must be used to query information about the "
-                                     "current user.", code=2500)
-        held = self.tokens.get(token)
-        if held is None:
-            return None, _invalid_token()
-        if held["expired"]:
-            return None, _expired_token()
-        if needs and needs not in held["scopes"]:
-            return None, _error(403, "(#10) Application does not have permission for this action", code=10)
-        return held["user_id"], None
+    def status_fields(self, status: str, said: object) -> dict:
+        # An ERROR's `status` carries the publishing subcode in its words.
+        words = f"Error: Media upload has failed with error code {said}" if status == "ERROR" else status
+        return {"status_code": status, "status": words}
+
+    def published(self, object_id: str) -> dict | None:
+        return self.media.get(object_id)
+
+    def denied(self) -> Reply:
+        return _error(403, "(#10) Application does not have permission for this action", code=10)
 
     def _new_media(self, owner: str, fields: dict, media_type: str, product: str,
                    container_id: str | None = None) -> str:
@@ -334,17 +278,6 @@ class InstagramFake(LongLivedTokens, FakeServer):
         return media_id
 
 
-def _args(req: Request) -> dict:
-    """Graph parameters: the query string, overridden by a form or JSON body."""
-    out: dict = {k: v[0] for k, v in req.query.items()}
-    if req.method == "POST" and req.body:
-        if req.headers.get("content-type", "").startswith("application/json"):
-            out.update(json.loads(req.body))
-        else:
-            out.update(req.form)
-    return out
-
-
 def _true(value) -> bool:
     return value is True or str(value).lower() == "true"
 
@@ -354,9 +287,3 @@ _error = graph_error
 
 def _oauth_error(message: str) -> Reply:
     return Reply(400, {"error_type": "OAuthException", "code": 400, "error_message": message})
-
-
-def _unsupported(verb: str, object_id: str) -> Reply:
-    return _error(400, f"Unsupported {verb} request. Object with ID '{object_id}' does not exist, cannot be loaded "
-                       "due to missing permissions, or does not support this operation", code=100, subcode=33,
-                  type_="GraphMethodException")

@@ -31,6 +31,7 @@ import re
 import urllib.parse
 from dataclasses import dataclass, field
 
+from fakes import processing
 from fakes.base import FakeServer, Reply, Request
 
 _RESERVED = set("\\|{}@[]()<>#*_~")
@@ -300,13 +301,8 @@ class LinkedInFake(FakeServer):
         video = self.videos.get(urn)
         if video is None:
             return _err(404, "Video not found")
-        if not video.finalized:
-            status = "WAITING_UPLOAD"
-        elif video.checks < self.video_processing_checks:
-            video.checks += 1
-            status = "PROCESSING"
-        else:
-            status = "AVAILABLE"
+        status = processing.status(video, arrived=video.finalized, slow_checks=self.video_processing_checks,
+                                   waiting="WAITING_UPLOAD", processing="PROCESSING", done="AVAILABLE")
         return Reply(200, {"id": urn, "owner": video.owner, "status": status})
 
     def video_data(self, urn: str) -> bytes:

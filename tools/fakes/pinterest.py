@@ -50,6 +50,7 @@ import threading
 import urllib.parse
 from dataclasses import dataclass, field
 
+from fakes import processing
 from fakes.base import FakeServer, Reply, Request
 
 UPLOAD_PATH = "/s3-media-upload/"
@@ -396,13 +397,8 @@ class PinterestFake(FakeServer):
         upload = self.media.get(req.match["id"])
         if upload is None or upload.owner_id != grant.user_id:
             return _err(404, 404, "Media not found.")
-        if not upload.uploaded:
-            status = "registered"
-        elif upload.checks < self.media_processing_checks:
-            upload.checks += 1
-            status = "processing"
-        else:
-            status = self.media_outcome
+        status = processing.status(upload, arrived=upload.uploaded, slow_checks=self.media_processing_checks,
+                                   waiting="registered", processing="processing", done=self.media_outcome)
         return Reply(200, {"media_id": req.match["id"], "media_type": "video", "status": status})
 
     # --- pins ---------------------------------------------------------------------

@@ -28,47 +28,32 @@ from image/video URLs.
 """
 
 import functools
-import itertools
 import secrets
-from dataclasses import dataclass, field
 
 from fakes import meta_graph
-from fakes.base import FakeServer, Reply, Request
-from fakes.meta_graph import LongLivedTokens, expired_token as _expired_token, invalid_token as _invalid_token
+from fakes.base import Reply, Request
+from fakes.meta_graph import ContainerHost, graph_args as _args
 
 METRICS = ("views", "likes", "replies", "reposts", "quotes", "shares")
+ALL_SCOPES = ("threads_basic", "threads_content_publish", "threads_manage_replies", "threads_manage_insights",
+              "threads_delete")
 
 
-@dataclass
-class Container:
-    id: str
-    user_id: str
-    fields: dict[str, str]
-    states: list[tuple[str, str | None]] = field(default_factory=list)  # (status, error_message) to come
-    status: str = "FINISHED"
-    error_message: str | None = None
-
-
-class ThreadsFake(LongLivedTokens, FakeServer):
+class ThreadsFake(ContainerHost):
     grant_prefix = "th"
+    token_prefix = "THAA"
+    all_scopes = ALL_SCOPES
+    unsupported_type = "THApiException"
 
     def setup(self):
-        self._ids = itertools.count(17841400000000001)
-        self.apps: dict[str, tuple[str, set[str]]] = {}  # client_id -> (secret, redirect URIs)
+        super().setup()
         self.codes: dict[str, tuple[str, str, str]] = {}  # code -> (client_id, redirect_uri, user_id)
-        self.tokens: dict[str, dict] = {}  # token -> {user_id, kind, scopes, expired}
-        self.users: dict[str, dict] = {}
-        self.containers: dict[str, Container] = {}
         self.posts: dict[str, dict] = {}
-        # Statuses each new VIDEO container reports, one per status read; the last one stays.
-        self.video_states: list[tuple[str, str | None]] = [("IN_PROGRESS", None), ("FINISHED", None)]
         # Answers for the n-th threads_publish call (1-based), for failures midway through a thread.
         self.publish_answers: dict[int, Reply] = {}
         self._publish_calls = 0
 
         self.route("POST", r"/oauth/access_token", self.exchange_code)
-        self.route("GET", r"/access_token", self.exchange_long_lived)
-        self.route("GET", r"/refresh_access_token", self.refresh)
         self.route("GET", r"/v1\.0/me", self.me)
         self.route("GET", r"/v1\.0/(\w+)/threads_insights", self.user_insights)
         self.route("POST", r"/v1\.0/(\w+)/threads", self.create_container)
@@ -78,9 +63,6 @@ class ThreadsFake(LongLivedTokens, FakeServer):
         self.route("DELETE", r"/v1\.0/(\d+)", self.delete)
 
     # --- what tests set up ---------------------------------------------------------
-    def add_app(self, client_id: str, secret: str, redirect_uri: str) -> None:
-        self.apps[client_id] = (secret, {redirect_uri})
-
     def add_user(self, username: str = "postr.tester", name: str = "Postr Tester", followers: int | None = 42,
                  picture: str | None = "https://scontent.example/p.jpg") -> str:
         user_id = str(next(self._ids))
@@ -92,11 +74,6 @@ class ThreadsFake(LongLivedTokens, FakeServer):
         code = "AQB" + secrets.token_urlsafe(12)
         self.codes[code] = (client_id, redirect_uri, user_id)
         return code
-
-    def issue_token(self, user_id: str, scopes: tuple[str, ...], kind: str = "long") -> str:
-        token = "THAA" + secrets.token_urlsafe(16)
-        self.tokens[token] = {"user_id": user_id, "kind": kind, "scopes": set(scopes), "expired": False}
-        return token
 
     def publish_post(self, user_id: str, text: str = "") -> str:
         """A post that already exists on Threads (to delete or read metrics of)."""
@@ -116,8 +93,7 @@ class ThreadsFake(LongLivedTokens, FakeServer):
                                "identical to the one you used in the OAuth dialog request", code=100,
                           type_="OAuthException")
         user_id = issued[2]
-        token = self.issue_token(user_id, ("threads_basic", "threads_content_publish", "threads_manage_replies",
-                                           "threads_manage_insights", "threads_delete"), kind="short")
+        token = self.issue_token(user_id, kind="short")
         return Reply(200, {"access_token": token, "user_id": int(user_id)})
 
     # --- profile ---------------------------------------------------------------------
@@ -170,18 +146,13 @@ class ThreadsFake(LongLivedTokens, FakeServer):
                 return _error(400, "A carousel needs 2 to 20 children.", code=100)
             for child in children:
                 item = self.containers.get(child)
-                if item is None or item.user_id != who or item.fields.get("is_carousel_item") != "true":
+                if item is None or item.owner != who or item.fields.get("is_carousel_item") != "true":
                     return _error(400, f"Invalid carousel child {child}.", code=100)
         elif kind not in ("TEXT", "IMAGE", "VIDEO"):
             return _error(400, "The parameter media_type must be one of TEXT, IMAGE, VIDEO, CAROUSEL.", code=100)
         if "reply_to_id" in a and a["reply_to_id"] not in self.posts:
             return _error(400, "The reply_to_id does not refer to a post.", code=100)
-        container = Container(id=str(next(self._ids)), user_id=who, fields=a)
-        if kind == "VIDEO":
-            container.states = list(self.video_states)
-            container.status = "IN_PROGRESS"
-        self.containers[container.id] = container
-        return Reply(200, {"id": container.id})
+        return self.new_container(who, a, video=kind == "VIDEO")
 
     def publish(self, req: Request) -> Reply:
         self._publish_calls += 1
@@ -191,32 +162,12 @@ class ThreadsFake(LongLivedTokens, FakeServer):
         if refusal:
             return refusal
         container = self.containers.get(_args(req).get("creation_id", ""))
-        if container is None or container.user_id != who:
+        if container is None or container.owner != who:
             return _error(400, "The parameter creation_id is invalid.", code=100)
         if container.status != "FINISHED":
             return _error(400, f"The media is not ready to be published (status {container.status}).", code=100)
         container.status = "PUBLISHED"
         return Reply(200, {"id": self._new_post(who, container.fields, container.id)})
-
-    def read_object(self, req: Request) -> Reply:
-        who, refusal = self._caller(req)
-        if refusal:
-            return refusal
-        object_id = req.match.group(1)
-        wanted = (req.arg("fields") or "id").split(",")
-        container = self.containers.get(object_id)
-        if container is not None and container.user_id == who:
-            if container.states:
-                container.status, container.error_message = container.states.pop(0) if len(container.states) > 1 \
-                    else container.states[0]
-            shown = {"id": object_id, "status": container.status, "error_message": container.error_message}
-            return Reply(200, {k: v for k, v in shown.items() if k in wanted and v is not None} | {"id": object_id})
-        post = self.posts.get(object_id)
-        if post is None or post["owner"] != who:
-            return _error(400, f"Unsupported get request. Object with ID '{object_id}' does not exist, cannot be "
-                               "loaded due to missing permissions, or does not support this operation", code=100,
-                          subcode=33)
-        return Reply(200, {k: post[k] for k in wanted if k in post} | {"id": object_id})
 
     def delete(self, req: Request) -> Reply:
         who, refusal = self._caller(req, needs="threads_delete")
@@ -225,9 +176,7 @@ class ThreadsFake(LongLivedTokens, FakeServer):
         post_id = req.match.group(1)
         post = self.posts.get(post_id)
         if post is None or post["owner"] != who:
-            return _error(400, f"Unsupported delete request. Object with ID '{post_id}' does not exist, cannot be "
-                               "loaded due to missing permissions, or does not support this operation", code=100,
-                          subcode=33)
+            return self.unsupported("delete", post_id)
         del self.posts[post_id]
         return Reply(200, {"success": True, "deleted_id": post_id})
 
@@ -249,20 +198,14 @@ class ThreadsFake(LongLivedTokens, FakeServer):
         return Reply(200, {"data": data})
 
     # --- internals ----------------------------------------------------------------------
-    def _caller(self, req: Request, needs: str | None = None) -> tuple[str | None, Reply | None]:
-        token = _args(req).get("access_token")
-        if not token:
-            return None, _error(400, "An active access token must be used to query information about the "
-                                     "current user.", code=2500, type_="OAuthException")
-        held = self.tokens.get(token)
-        if held is None:
-            return None, _invalid_token()
-        if held["expired"]:
-            return None, _expired_token()
-        if needs and needs not in held["scopes"]:
-            return None, _error(400, "Application does not have permission for this action", code=10,
-                                type_="OAuthException")
-        return held["user_id"], None
+    def status_fields(self, status: str, said: object) -> dict:
+        return {"status": status, "error_message": said}
+
+    def published(self, object_id: str) -> dict | None:
+        return self.posts.get(object_id)
+
+    def denied(self) -> Reply:
+        return _error(400, "Application does not have permission for this action", code=10, type_="OAuthException")
 
     def _new_post(self, user_id: str, fields: dict[str, str], container_id: str | None = None) -> str:
         post_id = str(next(self._ids))
@@ -274,14 +217,6 @@ class ThreadsFake(LongLivedTokens, FakeServer):
             "insights": {m: 0 for m in METRICS},
         }
         return post_id
-
-
-def _args(req: Request) -> dict[str, str]:
-    """Graph parameters: the query string, overridden by a form body if any."""
-    out = {k: v[0] for k, v in req.query.items()}
-    if req.method == "POST" and req.body:
-        out.update(req.form)
-    return out
 
 
 # Threads' own errors carry the type THApiException; token errors are OAuthException.

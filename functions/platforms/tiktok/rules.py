@@ -1,4 +1,4 @@
-"""What a TikTok post may be, checked before anything is sent (platforms.tiktok).
+"""What a TikTok post may be, checked before anything is sent.
 
 The limits are TikTok's documented ones (developers.tiktok.com: Direct Post,
 Upload, Photo Post and Media Transfer Guide references, and the Content
@@ -36,6 +36,7 @@ Options (PostContent.options), all optional but `privacy_level` for a Direct Pos
 """
 
 from platforms.base import Media, PostContent, Problem
+from platforms.media import GB, MB, size_text
 
 DIRECT, INBOX = "DIRECT_POST", "MEDIA_UPLOAD"
 FILE_UPLOAD, PULL_FROM_URL = "FILE_UPLOAD", "PULL_FROM_URL"
@@ -43,10 +44,9 @@ FILE_UPLOAD, PULL_FROM_URL = "FILE_UPLOAD", "PULL_FROM_URL"
 PRIVACY_LABELS = {"PUBLIC_TO_EVERYONE": "Everyone", "MUTUAL_FOLLOW_FRIENDS": "Friends",
                   "FOLLOWER_OF_CREATOR": "Followers", "SELF_ONLY": "Only me"}
 
-MB = 1024 * 1024
 VIDEO_TYPES = {"video/mp4": "MP4", "video/quicktime": "MOV", "video/webm": "WebM"}
 PHOTO_TYPES = {"image/jpeg": "JPEG", "image/webp": "WebP"}
-MAX_VIDEO_BYTES = 4 * 1024 * MB
+MAX_VIDEO_BYTES = 4 * GB
 MAX_VIDEO_SECONDS = 600
 MIN_SIDE, MAX_SIDE = 360, 4096
 MAX_PHOTOS = 35
@@ -97,10 +97,7 @@ def source(content: PostContent) -> str:
 
 def caption(content: PostContent) -> str:
     """The text as posted: TikTok has no link field, so a link joins the text."""
-    text = content.text or ""
-    if content.link and content.link not in text:
-        text = f"{text}\n\n{content.link}" if text else content.link
-    return text
+    return content.text_with_link()
 
 
 def problems(content: PostContent) -> list[Problem]:
@@ -189,7 +186,7 @@ def _video_problems(media: Media, how: str) -> list[Problem]:
     if media.size <= 0:
         found.append(Problem(field, "The video is empty."))
     elif media.size > MAX_VIDEO_BYTES:
-        found.append(Problem(field, f"The video is {_size(media.size)}; TikTok takes videos up to 4 GB."))
+        found.append(Problem(field, f"The video is {size_text(media.size)}; TikTok takes videos up to 4 GB."))
     if media.duration_s is None:
         found.append(Problem(field, "postr needs the video's length to check it against TikTok's limits; "
                                     "upload it again so its length is read."))
@@ -214,7 +211,7 @@ def _photo_problems(media: Media, field: str, label: str) -> list[Problem]:
     if media.size <= 0:
         found.append(Problem(field, f"{label} is empty."))
     elif media.size > MAX_PHOTO_BYTES:
-        found.append(Problem(field, f"{label} is {_size(media.size)}; TikTok takes photos up to 20 MB."))
+        found.append(Problem(field, f"{label} is {size_text(media.size)}; TikTok takes photos up to 20 MB."))
     if media.width and media.height:
         long, short = max(media.width, media.height), min(media.width, media.height)
         if long > MAX_PHOTO_LONG or short > MAX_PHOTO_SHORT:
@@ -252,7 +249,3 @@ def _text_problems(content: PostContent) -> list[Problem]:
 
 def _choices(labels: dict[str, str]) -> str:
     return ", ".join(f"{label} ({key})" for key, label in labels.items())
-
-
-def _size(n: int) -> str:
-    return f"{n / (1024 * MB):.3g} GB" if n >= 1024 * MB else f"{n / MB:.3g} MB"

@@ -1,7 +1,9 @@
-"""What Meta's Graph hosts have in common, for platforms/facebook.py,
-instagram.py and threads.py: one request helper, one mapping of Graph error
-bodies onto platforms.errors, and (for Threads and Instagram, whose APIs share
-a design) token exchange and refresh and the polling of media containers.
+"""What Meta's Graph hosts have in common, for platforms/facebook/,
+instagram/ and threads.py: one request helper, one mapping of Graph error
+bodies onto platforms.errors, the sign-in URL, token answers, the refusal of a
+post `validate` finds problems in, the first comment, and insights and
+throttling headers read. Threads and Instagram, whose APIs share a design,
+also share meta_graph/containers.py.
 
 Meta documents the same error body on all three hosts ({"error": {"message",
 "type", "code", "error_subcode", "is_transient", "error_user_msg",
@@ -12,21 +14,18 @@ wording people see, so those stay with each network (its `display_name`
 fills the shared sentences).
 """
 
+import dataclasses
 import datetime as _dt
-import time
-from collections.abc import Callable, Iterator
+import json
+from collections.abc import Iterator
 
-from platforms import http
-from platforms.base import AppCredentials, Platform, Tokens
-from platforms.errors import AuthExpired, OutcomeUnknown, Permanent, PlatformError, RateLimited, Transient
+from platforms import http, oauth
+from platforms.base import AppCredentials, Platform, Published, Tokens
+from platforms.errors import (AuthExpired, OutcomeUnknown, PartlyPublished, Permanent, PlatformError, RateLimited,
+                              Transient)
 
 AUTH_CODES = frozenset({102, 190})
 PERMISSION_CODES = frozenset({10, *range(200, 300)})
-
-# Meta recommends checking a container about once a minute for up to five
-# minutes; we look at once, then back off so text and images (ready almost at
-# once) do not wait a minute, and the total stays about five minutes.
-POLL_DELAYS = (2.0, 4.0, 8.0, 15.0, 30.0, 60.0, 60.0, 60.0, 60.0)
 
 
 class PermissionMissing(AuthExpired):
@@ -35,11 +34,46 @@ class PermissionMissing(AuthExpired):
 
 
 def json_or_none(response):
-    """The answer's JSON; None when it is not JSON (a proxy's HTML page)."""
+    """The answer's JSON; None when it is not JSON (a proxy's HTML page).
+    Not http.json_object: a Graph write may answer a bare `true`, and an answer
+    that is JSON but not an object must stay apart from an empty object."""
     try:
         return response.json()
     except ValueError:
         return None
+
+
+def usage_wait(response) -> float | None:
+    """Seconds until Meta lets the account back in: the longest
+    `estimated_time_to_regain_access` (minutes) in the Business Use Case
+    header (`X-Business-Use-Case-Usage`); None when it names no wait."""
+    raw = response.headers.get("x-business-use-case-usage")
+    if not raw:
+        return None
+    try:
+        usage = json.loads(raw)
+        minutes = [entry.get("estimated_time_to_regain_access") for entries in usage.values()
+                   for entry in entries if isinstance(entry, dict)]
+    except (ValueError, AttributeError, TypeError):
+        return None
+    minutes = [m for m in minutes if isinstance(m, int | float) and m > 0]
+    return float(max(minutes)) * 60 if minutes else None
+
+
+def insight_values(body: dict) -> dict[str, int]:
+    """{metric: value} from an insights answer: media metrics carry
+    `values[0].value`, account totals carry `total_value.value`."""
+    out = {}
+    for item in body.get("data") or []:
+        name = item.get("name")
+        if "total_value" in item and isinstance(item["total_value"], dict):
+            value = item["total_value"].get("value")
+        else:
+            values = item.get("values") or []
+            value = values[0].get("value") if values else None
+        if name and isinstance(value, int):
+            out[name] = value
+    return out
 
 
 class GraphPlatform(Platform):
@@ -48,11 +82,12 @@ class GraphPlatform(Platform):
     the sentences that differ from the shared ones."""
 
     api_url = None  # a StringParam, read on every call (tests point it at a fake)
+    auth_url = None  # a StringParam: the sign-in page
     api_version = ""
     rate_limit_codes: frozenset[int] = frozenset()
     transient_codes: frozenset[int] = frozenset()
     # Instagram's publishing examples send JSON with a Bearer header; the other
-    # hosts take the documented `access_token` in the form body of a POST.
+    # hosts take a form with the documented `access_token` in it.
     bearer_posts = False
     # Some Graph writes (Facebook's) answer a bare `true`.
     bare_true_is_success = False
@@ -63,6 +98,39 @@ class GraphPlatform(Platform):
     rate_limited_words = "{network} is limiting requests for this account; will retry."
     # What a person reads when a publish was sent and the answer is unreadable.
     unreadable_outcome = ""
+
+    # --- OAuth -------------------------------------------------------------------------
+    def authorization_url(self, app: AppCredentials, *, state: str, redirect_uri: str,
+                          code_challenge: str | None = None) -> str:
+        # Meta's sign-in pages take the scopes comma-separated, and no PKCE.
+        return oauth.authorization_url(self._authorization_endpoint(), client_id=app.client_id,
+                                       redirect_uri=redirect_uri, state=state, scopes=self.scopes,
+                                       scope_separator=",")
+
+    def _authorization_endpoint(self) -> str:
+        return self.auth_url.value
+
+    def _no_token(self) -> Permanent:
+        network = self.display_name
+        return Permanent(self.name, f"{network} did not return an access token; connect {network} again.")
+
+    def _tokens(self, body: dict, *, scopes: list[str], extra: dict) -> Tokens:
+        """A token answer as Tokens. There is no refresh token: a long-lived
+        Meta token is renewed with the token itself. An `expires_in` that is
+        not whole seconds leaves the expiry unknown."""
+        if not body.get("access_token"):
+            raise self._no_token()
+        expires_at = None
+        if str(body.get("expires_in") or "").isdigit():
+            from kernel import clock
+
+            expires_at = clock.now() + _dt.timedelta(seconds=int(body["expires_in"]))
+        return Tokens(access_token=body["access_token"], refresh_token=None, expires_at=expires_at,
+                      scopes=scopes, extra=extra)
+
+    def _renewed(self, body: dict, held: Tokens) -> Tokens:
+        """A renewal's answer, keeping what the connection held besides the token."""
+        return self._tokens(body, scopes=list(held.scopes), extra=dict(held.extra))
 
     # --- HTTP --------------------------------------------------------------------------
     def _call(self, method: str, path: str, *, token: str | None = None, params: dict | None = None,
@@ -102,6 +170,11 @@ class GraphPlatform(Platform):
             raise OutcomeUnknown(self.name, self.unreadable_outcome, status=response.status_code)
         return body
 
+    def _post(self, token: str, path: str, fields: dict, *, idempotent: bool = True) -> dict:
+        """POST fields as the host takes them: JSON where it is a Bearer host, else a form."""
+        body = {"json_body": fields} if self.bearer_posts else {"data": fields}
+        return self._call("POST", path, token=token, idempotent=idempotent, **body)
+
     def _link(self, token: str, object_id: str, field: str) -> str | None:
         """A published object's link field. The post is already live: a failed
         lookup costs the link, never the post."""
@@ -113,6 +186,24 @@ class GraphPlatform(Platform):
             log.warn(f"{self.name} permalink unavailable", post_id=object_id, error=type(exc).__name__)
             return None
         return body.get(field)
+
+    # --- publishing ----------------------------------------------------------------------
+    def _with_first_comment(self, token: str, published: Published, comment: str | None) -> Published:
+        """The post with its first comment (`POST /{object-id}/comments`), made
+        as the account that published it."""
+        if not comment:
+            return published
+        try:
+            body = self._post(token, f"/{published.post_id}/comments", {"message": comment}, idempotent=False)
+            comment_id = self._comment_id(body)
+        except PlatformError as exc:
+            # The post is live: say so, so the caller records it instead of
+            # publishing it a second time.
+            raise PartlyPublished(published, exc) from exc
+        return dataclasses.replace(published, comment_id=comment_id)
+
+    def _comment_id(self, body: dict) -> str | None:
+        return str(body["id"]) if body.get("id") else None
 
     # --- errors -------------------------------------------------------------------------
     def _graph_error(self, response, body) -> PlatformError:
@@ -159,72 +250,3 @@ class GraphPlatform(Platform):
 
     def _retry_after(self, response) -> float | None:
         return http.retry_after(response)
-
-
-class ContainerPlatform(GraphPlatform):
-    """Threads and Instagram: 60-day tokens exchanged for a code's one-hour one
-    and refreshed by themselves (no refresh token), and posts made from media
-    containers that are published once their status is FINISHED (ERROR and
-    EXPIRED are final)."""
-
-    grant_prefix = ""  # Meta names the grants th_exchange_token, ig_refresh_token...
-
-    def __init__(self, *, sleep: Callable[[float], None] = time.sleep, poll_delays: tuple[float, ...] = POLL_DELAYS):
-        self.sleep = sleep
-        self.poll_delays = poll_delays
-
-    # --- tokens -------------------------------------------------------------------------
-    def refresh(self, app: AppCredentials, tokens: Tokens) -> Tokens:
-        fresh = self._call("GET", "/refresh_access_token", versioned=False, params={
-            "grant_type": f"{self.grant_prefix}_refresh_token",
-            "access_token": tokens.access_token,
-        })
-        return self._tokens(fresh, scopes=list(tokens.scopes), extra=dict(tokens.extra))
-
-    def _long_lived(self, app: AppCredentials, short_token: str) -> dict:
-        # The code's token lasts an hour; the 60-day one is what a schedule needs.
-        return self._call("GET", "/access_token", versioned=False, params={
-            "grant_type": f"{self.grant_prefix}_exchange_token",
-            "client_secret": app.client_secret or "",
-            "access_token": short_token,
-        })
-
-    def _tokens(self, body: dict, *, scopes: list[str], extra: dict) -> Tokens:
-        network = self.display_name
-        if not body.get("access_token"):
-            raise Permanent(self.name, f"{network} did not return an access token; connect {network} again.")
-        expires_at = None
-        if body.get("expires_in") is not None:
-            from kernel import clock
-
-            expires_at = clock.now() + _dt.timedelta(seconds=int(body["expires_in"]))
-        return Tokens(access_token=body["access_token"], refresh_token=None, expires_at=expires_at,
-                      scopes=scopes, extra=extra)
-
-    # --- containers ---------------------------------------------------------------------
-    def _wait_ready(self, tokens: Tokens, container: str, what: str) -> None:
-        network = self.display_name
-        for delay in (0.0, *self.poll_delays):
-            if delay:
-                self.sleep(delay)
-            state, said = self._container_state(tokens, container)
-            if state in ("FINISHED", "PUBLISHED"):
-                return
-            if state == "ERROR":
-                raise self._container_error(what, said)
-            if state == "EXPIRED":
-                raise Permanent(self.name, f"{network} discarded {what} before it was published (containers expire "
-                                           "after 24 hours); publish it again.", detail="container EXPIRED")
-        raise Transient(self.name, f"{network} was still processing {what} after about five minutes; will retry.",
-                        detail="container IN_PROGRESS")
-
-    def _container_state(self, tokens: Tokens, container: str) -> tuple[str | None, str | None]:
-        """The container's status and the network's words on an ERROR."""
-        raise NotImplementedError
-
-    def _container_error(self, what: str, said: str | None) -> PlatformError:
-        """The error for a container that ended in ERROR, from the network's words."""
-        raise NotImplementedError
-
-    def _permalink(self, tokens: Tokens, media_id: str) -> str | None:
-        return self._link(tokens.access_token, media_id, "permalink")
